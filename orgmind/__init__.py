@@ -1,0 +1,71 @@
+"""orgmind: the intelligence layer beneath AI agents that run businesses.
+
+Record what agents decided and what came of it; recall precedents; hand every agent a compact,
+cited brief when it wakes up.
+"""
+
+from orgmind.config import Settings
+from orgmind.errors import (
+    AuthenticationFailed,
+    IdConflict,
+    IndexMismatch,
+    InvalidRecord,
+    MissingReference,
+    NotFound,
+    OrgmindError,
+    StoreLocked,
+    StoreUnavailable,
+)
+from orgmind.mind import OrgMind
+from orgmind.models import (
+    Agent,
+    BrainVersion,
+    Brief,
+    Decision,
+    DecisionStatus,
+    Edge,
+    Escalation,
+    EscalationStatus,
+    Insight,
+    InsightStatus,
+    NodeLabel,
+    Observation,
+    Outcome,
+    Pattern,
+    RelType,
+    Sharing,
+    Venture,
+    WakeUp,
+)
+
+__all__ = [
+    "Agent",
+    "AuthenticationFailed",
+    "BrainVersion",
+    "Brief",
+    "Decision",
+    "DecisionStatus",
+    "Edge",
+    "Escalation",
+    "EscalationStatus",
+    "IdConflict",
+    "IndexMismatch",
+    "Insight",
+    "InsightStatus",
+    "InvalidRecord",
+    "MissingReference",
+    "NodeLabel",
+    "NotFound",
+    "Observation",
+    "OrgMind",
+    "OrgmindError",
+    "Outcome",
+    "Pattern",
+    "RelType",
+    "Settings",
+    "Sharing",
+    "StoreLocked",
+    "StoreUnavailable",
+    "Venture",
+    "WakeUp",
+]

@@ -1,0 +1,5 @@
+"""``python -m orgmind``: the command line."""
+
+from orgmind.cli import main
+
+main()

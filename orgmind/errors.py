@@ -1,0 +1,72 @@
+"""The exceptions orgmind raises.
+
+Every error is an ``OrgmindError``; foreign errors (pydantic, SQLite, the Neo4j driver,
+Qdrant) are translated at the boundary where they occur::
+
+    OrgmindError
+     ├── InvalidRecord          a record failed validation; names the field and the reason
+     │    ├── MissingReference  a record points at an id that is not stored (or not in its venture)
+     │    └── IdConflict        an id is already used by a node of another kind or venture
+     ├── NotFound               no node with that id
+     ├── StoreUnavailable       a backend cannot be reached or opened
+     │    ├── AuthenticationFailed  the backend refused the credentials
+     │    └── StoreLocked       another process holds the embedded store
+     └── IndexMismatch          the vector index does not match the configured embedding model
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationFailed",
+    "IdConflict",
+    "IndexMismatch",
+    "InvalidRecord",
+    "MissingReference",
+    "NotFound",
+    "OrgmindError",
+    "StoreLocked",
+    "StoreUnavailable",
+]
+
+
+class OrgmindError(Exception):
+    """Base class of every error raised by orgmind."""
+
+
+class InvalidRecord(OrgmindError):
+    """A record failed validation. ``field`` names the offending field, ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str, *, record_type: str | None = None) -> None:
+        self.field = field
+        self.reason = reason
+        self.record_type = record_type
+        where = f"{record_type}.{field}" if record_type else field
+        super().__init__(f"{where}: {reason}")
+
+
+class MissingReference(InvalidRecord):
+    """A record refers to an id that is not stored, or that belongs to another venture."""
+
+
+class IdConflict(InvalidRecord):
+    """An id is already taken by a node of another kind or another venture."""
+
+
+class NotFound(OrgmindError):
+    """No node with the requested id exists."""
+
+
+class StoreUnavailable(OrgmindError):
+    """A backend cannot be reached or opened."""
+
+
+class AuthenticationFailed(StoreUnavailable):
+    """The backend refused the configured credentials."""
+
+
+class StoreLocked(StoreUnavailable):
+    """Another process holds the embedded store."""
+
+
+class IndexMismatch(OrgmindError):
+    """The vector index was built with another embedding model or dimension."""

@@ -1,0 +1,362 @@
+"""The GraphStore contract and the checks every backend shares.
+
+A backend implements the small set of abstract primitives below; ``GraphStore`` turns records
+into nodes and relationships, checks ids and references before anything is written, and builds
+networkx projections. The contract suite in tests/contract runs every backend through the same
+tests.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import networkx as nx
+
+from orgmind.errors import IdConflict, MissingReference
+from orgmind.models import Decision, Edge, Node, NodeLabel, Outcome, Pattern, RelType, derived_edges
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """What a reference check needs to know about a stored node."""
+
+    label: NodeLabel
+    venture_id: str | None
+
+
+@dataclass
+class Subgraph:
+    """Nodes and the relationships between them, as returned by a k-hop expansion."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DecisionWithOutcomes:
+    """A decision and the outcomes observed for it, oldest first."""
+
+    decision: Decision
+    outcomes: tuple[Outcome, ...] = ()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The latest outcome, if any."""
+        return self.outcomes[-1] if self.outcomes else None
+
+
+@dataclass(frozen=True)
+class NodeQuery:
+    """Filters of a time-ordered listing."""
+
+    label: NodeLabel
+    venture_id: str | None = None
+    role: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    newest_first: bool = True
+
+
+class GraphStore(ABC):
+    """A graph of orgmind records. Writes are idempotent by id; the store is the source of truth."""
+
+    backend: str
+
+    # ---- primitives each backend implements -------------------------------------------------
+
+    @abstractmethod
+    def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
+        """Label and venture of those ids that are stored."""
+
+    @abstractmethod
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        """Upsert nodes and relationships in one transaction."""
+
+    @abstractmethod
+    def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
+        """The stored nodes among ``ids``, by id."""
+
+    @abstractmethod
+    def edges_of(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        rel_types: Sequence[RelType] | None = None,
+    ) -> list[Edge]:
+        """Relationships touching any of ``ids``."""
+
+    @abstractmethod
+    def list_nodes(self, query: NodeQuery) -> list[Node]:
+        """Nodes of one label, filtered, ordered by their timestamp."""
+
+    @abstractmethod
+    def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
+        """Outcomes per decision id, oldest first."""
+
+    @abstractmethod
+    def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
+        """In one transaction: delete the venture's nodes and their relationships, upsert
+        ``rewritten`` (platform nodes that no longer mention the venture)."""
+
+    @abstractmethod
+    def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:
+        """How many nodes (of a label, in a venture) are stored."""
+
+    @abstractmethod
+    def scan(
+        self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
+    ) -> Iterable[Node]:
+        """Every node (of a venture, of some labels)."""
+
+    @abstractmethod
+    def unindexed(self, limit: int = 1000) -> list[Node]:
+        """Nodes written since they were last marked indexed."""
+
+    @abstractmethod
+    def mark_indexed(self, ids: Sequence[str]) -> None:
+        """Record that these nodes are in the search indexes."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and files."""
+
+    # ---- shared behaviour ---------------------------------------------------------------------
+
+    def upsert(self, nodes: Node | Sequence[Node]) -> None:
+        """Insert or replace nodes by id, with the relationships their link fields imply.
+
+        All or nothing: ids and references are checked first, then everything is written in one
+        transaction. Raises IdConflict or MissingReference naming the field.
+        """
+        batch = [nodes] if isinstance(nodes, Node) else list(nodes)
+        if not batch:
+            return
+        problems = self.check(batch)
+        if problems:
+            raise problems[0][1]
+        edges = [edge for node in batch for edge in derived_edges(node)]
+        self._write(batch, edges)
+
+    def check(self, nodes: Sequence[Node]) -> list[tuple[int, MissingReference | IdConflict]]:
+        """Problems with ids and references, as (position in ``nodes``, error), before writing.
+
+        A node may refer to one that comes earlier in the same batch.
+        """
+        wanted = {node.id for node in nodes}
+        for node in nodes:
+            for link in node.links:
+                wanted.update(node.linked_ids(link))
+        stored = self._lookup(sorted(wanted))
+        known: dict[str, NodeRef] = dict(stored)
+        problems: list[tuple[int, MissingReference | IdConflict]] = []
+        for position, node in enumerate(nodes):
+            error = _problem(node, known, known.get(node.id))
+            if error is not None:
+                problems.append((position, error))
+                continue
+            known[node.id] = NodeRef(node.label, node.owner_venture)
+        return problems
+
+    def upsert_edges(self, edges: Sequence[Edge]) -> None:
+        """Insert or replace relationships between stored nodes (unique by source, type, target)."""
+        if not edges:
+            return
+        stored = self._lookup(sorted({e.source for e in edges} | {e.target for e in edges}))
+        for edge in edges:
+            for end in ("source", "target"):
+                node_id = getattr(edge, end)
+                if node_id not in stored:
+                    raise MissingReference(end, f"no node with id {node_id!r}", record_type="Edge")
+        self._write([], edges)
+
+    def delete_venture(self, venture_id: str) -> dict[str, int]:
+        """Delete a venture and every node that belongs only to it.
+
+        Platform-level patterns seen in the venture stay, without the venture and its insights.
+        Returns the number of deleted nodes by label (empty when the venture is unknown).
+        """
+        patterns = self.neighbours(venture_id, direction=Direction.IN, rel_types=[RelType.SEEN_IN])
+        rewritten: list[Node] = []
+        for pattern in patterns:
+            if not isinstance(pattern, Pattern):
+                continue
+            mine = {
+                e.target
+                for e in self.edges_of([pattern.id], direction=Direction.OUT, rel_types=[RelType.GENERALIZES])
+            }
+            own_insights = {i for i, ref in self._lookup(sorted(mine)).items() if ref.venture_id == venture_id}
+            rewritten.append(
+                pattern.model_copy(
+                    update={
+                        "venture_ids": [v for v in pattern.venture_ids if v != venture_id],
+                        "insight_ids": [i for i in pattern.insight_ids if i not in own_insights],
+                    }
+                )
+            )
+        return self._delete_venture(venture_id, rewritten)
+
+    def get(self, node_id: str) -> Node | None:
+        """The node with this id, or None."""
+        return self.get_many([node_id]).get(node_id)
+
+    def neighbours(
+        self,
+        node_id: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        rel_types: Sequence[RelType] | None = None,
+        labels: Sequence[NodeLabel] | None = None,
+    ) -> list[Node]:
+        """Nodes one relationship away, ordered by id."""
+        edges = self.edges_of([node_id], direction=direction, rel_types=rel_types)
+        other_ids = {e.target if e.source == node_id else e.source for e in edges}
+        nodes = self.get_many(sorted(other_ids))
+        return [n for _, n in sorted(nodes.items()) if labels is None or n.label in labels]
+
+    def expand(
+        self,
+        node_ids: Sequence[str],
+        *,
+        hops: int = 2,
+        rel_types: Sequence[RelType] | None = None,
+        labels: Sequence[NodeLabel] | None = None,
+        max_nodes: int = 10_000,
+    ) -> Subgraph:
+        """Breadth-first k-hop expansion in both directions.
+
+        Only relationships of ``rel_types`` are followed and only nodes of ``labels`` are
+        entered (the start nodes are always included). Stops adding nodes at ``max_nodes``.
+        """
+        start = self.get_many(list(node_ids))
+        graph = Subgraph(nodes=dict(start))
+        frontier = set(start)
+        seen_edges: set[tuple[str, str, str]] = set()
+        for _ in range(hops):
+            if not frontier or len(graph.nodes) >= max_nodes:
+                break
+            edges = self.edges_of(sorted(frontier), rel_types=rel_types)
+            candidates = {e.target for e in edges} | {e.source for e in edges}
+            new_ids = sorted(candidates - graph.nodes.keys())
+            fetched = self.get_many(new_ids)
+            entered = {
+                i: n for i, n in fetched.items() if labels is None or n.label in labels
+            }
+            room = max_nodes - len(graph.nodes)
+            entered = dict(sorted(entered.items())[:room])
+            graph.nodes.update(entered)
+            for edge in edges:
+                key = (edge.source, edge.type.value, edge.target)
+                if key not in seen_edges and edge.source in graph.nodes and edge.target in graph.nodes:
+                    seen_edges.add(key)
+                    graph.edges.append(edge)
+            frontier = set(entered)
+        graph.edges.sort(key=lambda e: (e.source, e.type.value, e.target))
+        return graph
+
+    def decisions_with_outcomes(
+        self,
+        *,
+        venture_id: str | None = None,
+        role: str | None = None,
+        kind: str | None = None,
+        brain_version_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[DecisionWithOutcomes]:
+        """The most recent decisions (newest first) with their outcomes."""
+        if brain_version_id is not None:
+            decisions = self.decisions_under(brain_version_id)
+            decisions = [
+                d
+                for d in decisions
+                if (venture_id is None or d.venture_id == venture_id)
+                and (role is None or d.role == role)
+                and (kind is None or d.kind == kind)
+            ][:limit]
+        else:
+            query = NodeQuery(
+                NodeLabel.DECISION, venture_id, role, kind, since, until, limit, newest_first=True
+            )
+            decisions = [n for n in self.list_nodes(query) if isinstance(n, Decision)]
+        outcomes = self.outcomes_of([d.id for d in decisions])
+        return [DecisionWithOutcomes(d, tuple(outcomes.get(d.id, ()))) for d in decisions]
+
+    def decisions_under(self, brain_version_id: str) -> list[Decision]:
+        """Decisions made under a brain version, newest first."""
+        edges = self.edges_of([brain_version_id], direction=Direction.IN, rel_types=[RelType.UNDER])
+        nodes = self.get_many([e.source for e in edges])
+        decisions = [n for n in nodes.values() if isinstance(n, Decision)]
+        return sorted(decisions, key=lambda d: (d.made_at, d.id), reverse=True)
+
+    def projection(
+        self,
+        *,
+        venture_id: str | None = None,
+        labels: Sequence[NodeLabel] | None = None,
+        rel_types: Sequence[RelType] | None = None,
+    ) -> nx.MultiDiGraph:
+        """A networkx projection: node attributes ``label`` and ``record``, edge key = type."""
+        graph = nx.MultiDiGraph()
+        for node in self.scan(venture_id, labels):
+            graph.add_node(node.id, label=node.label.value, record=node)
+        ids = list(graph.nodes)
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            for edge in self.edges_of(chunk, direction=Direction.OUT, rel_types=rel_types):
+                if edge.target in graph:
+                    graph.add_edge(edge.source, edge.target, key=edge.type.value, **edge.properties)
+        return graph
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _problem(
+    node: Node, known: dict[str, NodeRef], existing: NodeRef | None
+) -> MissingReference | IdConflict | None:
+    record_type = node.label.value
+    if existing is not None and (
+        existing.label != node.label or existing.venture_id != node.owner_venture
+    ):
+        where = f" in venture {existing.venture_id!r}" if existing.venture_id else ""
+        return IdConflict(
+            "id", f"{node.id!r} is already used by a {existing.label.value}{where}", record_type=record_type
+        )
+    for link in node.links:
+        for target in node.linked_ids(link):
+            ref = known.get(target)
+            expected = " or ".join(t.value for t in link.targets)
+            if ref is None:
+                return MissingReference(
+                    link.field, f"no {expected} with id {target!r} is stored", record_type=record_type
+                )
+            if ref.label not in link.targets:
+                return MissingReference(
+                    link.field,
+                    f"{target!r} is a {ref.label.value}, expected a {expected}",
+                    record_type=record_type,
+                )
+            if link.same_venture and ref.venture_id != node.owner_venture:
+                return MissingReference(
+                    link.field,
+                    f"{target!r} belongs to venture {ref.venture_id!r}, not {node.owner_venture!r}",
+                    record_type=record_type,
+                )
+    return None

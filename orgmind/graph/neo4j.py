@@ -1,0 +1,291 @@
+"""The Neo4j graph store (production): the official driver, parameterised Cypher only.
+
+Every value travels in ``$parameters``; the only names formatted into query text are labels and
+relationship types, and those come from the ``NodeLabel`` and ``RelType`` enums. Each node carries
+the extra label ``OrgNode`` (unique ``id``), its scalar fields as properties for ad-hoc Cypher, and
+``_data`` (the full record as JSON), ``_ts`` (sort key) and ``_indexed`` for orgmind itself.
+Writes are batched with UNWIND inside managed transactions, which the driver retries on transient
+errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from orgmind.errors import AuthenticationFailed, StoreUnavailable
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef
+from orgmind.graph.codec import micros, owned_relationships
+from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
+
+BASE_LABEL = "OrgNode"
+
+_SCHEMA = [
+    f"CREATE CONSTRAINT orgmind_node_id IF NOT EXISTS FOR (n:{BASE_LABEL}) REQUIRE n.id IS UNIQUE",
+    f"CREATE INDEX orgmind_node_venture IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n.venture_id)",
+    f"CREATE INDEX orgmind_node_indexed IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n._indexed)",
+    *(
+        f"CREATE INDEX orgmind_{label.value.lower()}_{name} IF NOT EXISTS"
+        f" FOR (n:{label.value}) ON ({columns})"
+        for label in NodeLabel
+        for name, columns in (
+            ("time", "n.venture_id, n._ts"),
+            ("role", "n.venture_id, n.role, n._ts"),
+            ("kind", "n.venture_id, n.kind, n._ts"),
+        )
+    ),
+]
+
+_NODE_COLUMNS = "n._label AS label, n._data AS data"
+
+
+def _properties(node: Node) -> dict[str, Any]:
+    """Node properties: readable scalar fields plus orgmind's own bookkeeping."""
+    data = node.model_dump(mode="json")
+    props: dict[str, Any] = {
+        key: value
+        for key, value in data.items()
+        if value is not None
+        and (
+            isinstance(value, (str, int, float, bool))
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        )
+    }
+    props.update(
+        venture_id=node.owner_venture,
+        _label=node.label.value,
+        _ts=micros(node.timestamp),
+        _data=json.dumps(data, separators=(",", ":")),
+        _indexed=False,
+    )
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _load(record: Any) -> Node:
+    return node_class(record["label"]).model_validate_json(record["data"])
+
+
+class Neo4jGraphStore(GraphStore):
+    """GraphStore on a Neo4j 5 server."""
+
+    backend = "neo4j"
+
+    def __init__(self, url: str, user: str, password: str, database: str | None = None) -> None:
+        self.url = url
+        self.database = database
+        try:
+            self._driver: Driver = GraphDatabase.driver(url, auth=(user, password))
+            self._driver.verify_connectivity()
+            for statement in _SCHEMA:
+                self._driver.execute_query(statement, database_=database)
+        except AuthError as exc:
+            self._close_quietly()
+            raise AuthenticationFailed(
+                f"Neo4j at {url} refused the credentials for user {user!r}"
+                " (check ORGMIND_GRAPH_USER and ORGMIND_GRAPH_PASSWORD)"
+            ) from exc
+        except (ServiceUnavailable, OSError, ValueError) as exc:
+            self._close_quietly()
+            raise StoreUnavailable(f"cannot reach Neo4j at {url}: {exc}") from exc
+        except Neo4jError as exc:
+            self._close_quietly()
+            raise StoreUnavailable(f"Neo4j at {url} failed while preparing the schema: {exc}") from exc
+
+    def _close_quietly(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        def work(tx: ManagedTransaction) -> list[Any]:
+            return list(tx.run(query, params))
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_read(work)
+        except ServiceUnavailable as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {self.url}: {exc}") from exc
+
+    def _run_write(self, work: Any) -> Any:
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except ServiceUnavailable as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {self.url}: {exc}") from exc
+
+    def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
+        rows = self._read(
+            f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids RETURN n.id AS id, n._label AS label,"
+            " n.venture_id AS venture_id",
+            ids=list(ids),
+        )
+        return {r["id"]: NodeRef(NodeLabel(r["label"]), r["venture_id"]) for r in rows}
+
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        self._run_write(lambda tx: _write_in(tx, nodes, edges))
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
+        rows = self._read(
+            f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids RETURN {_NODE_COLUMNS}", ids=list(ids)
+        )
+        nodes = (_load(r) for r in rows)
+        return {n.id: n for n in nodes}
+
+    def edges_of(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        rel_types: Sequence[RelType] | None = None,
+    ) -> list[Edge]:
+        types = None if rel_types is None else [RelType(t).value for t in rel_types]
+        patterns = {
+            Direction.OUT: ["(a)-[r]->(b)"],
+            Direction.IN: ["(b)-[r]->(a)"],
+            Direction.BOTH: ["(a)-[r]->(b)", "(b)-[r]->(a)"],
+        }[Direction(direction)]
+        found: dict[tuple[str, str, str], Edge] = {}
+        for pattern in patterns:
+            rows = self._read(
+                f"MATCH (a:{BASE_LABEL}) WHERE a.id IN $ids MATCH {pattern}"
+                " WHERE $types IS NULL OR type(r) IN $types"
+                " RETURN startNode(r).id AS source, type(r) AS type, endNode(r).id AS target,"
+                " properties(r) AS props",
+                ids=list(ids),
+                types=types,
+            )
+            for r in rows:
+                found[(r["source"], r["type"], r["target"])] = Edge(
+                    source=r["source"], type=RelType(r["type"]), target=r["target"], properties=r["props"]
+                )
+        return [found[key] for key in sorted(found)]
+
+    def list_nodes(self, query: NodeQuery) -> list[Node]:
+        clauses, params = ["true"], {"limit": query.limit}
+        for name, value in (("venture_id", query.venture_id), ("role", query.role), ("kind", query.kind)):
+            if value is not None:
+                clauses.append(f"n.{name} = ${name}")
+                params[name] = value
+        if query.since is not None:
+            clauses.append("n._ts >= $since")
+            params["since"] = micros(query.since)
+        if query.until is not None:
+            clauses.append("n._ts < $until")
+            params["until"] = micros(query.until)
+        order = "DESC" if query.newest_first else "ASC"
+        rows = self._read(
+            f"MATCH (n:{NodeLabel(query.label).value}) WHERE {' AND '.join(clauses)}"
+            f" RETURN {_NODE_COLUMNS} ORDER BY n._ts {order}, n.id {order} LIMIT $limit",
+            **params,
+        )
+        return [_load(r) for r in rows]
+
+    def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
+        rows = self._read(
+            "MATCH (d:Decision)-[:LED_TO]->(n:Outcome) WHERE d.id IN $ids"
+            f" RETURN d.id AS decision_id, {_NODE_COLUMNS} ORDER BY n._ts, n.id",
+            ids=list(decision_ids),
+        )
+        found: dict[str, list[Outcome]] = {}
+        for r in rows:
+            found.setdefault(r["decision_id"], []).append(Outcome.model_validate_json(r["data"]))
+        return found
+
+    def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            counts = {
+                r["label"]: r["n"]
+                for r in tx.run(
+                    f"MATCH (n:{BASE_LABEL} {{venture_id: $venture_id}})"
+                    " RETURN n._label AS label, count(n) AS n",
+                    venture_id=venture_id,
+                )
+            }
+            tx.run(
+                f"MATCH (n:{BASE_LABEL} {{venture_id: $venture_id}}) DETACH DELETE n",
+                venture_id=venture_id,
+            ).consume()
+            _write_in(tx, rewritten, [e for n in rewritten for e in derived_edges(n)])
+            return counts
+
+        return self._run_write(work)
+
+    def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:
+        match = NodeLabel(label).value if label is not None else BASE_LABEL
+        where = "WHERE n.venture_id = $venture_id" if venture_id is not None else ""
+        rows = self._read(f"MATCH (n:{match}) {where} RETURN count(n) AS n", venture_id=venture_id)
+        return rows[0]["n"]
+
+    def scan(
+        self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
+    ) -> Iterable[Node]:
+        clauses, params = ["true"], {}
+        if venture_id is not None:
+            clauses.append("n.venture_id = $venture_id")
+            params["venture_id"] = venture_id
+        if labels is not None:
+            clauses.append("n._label IN $labels")
+            params["labels"] = [NodeLabel(label).value for label in labels]
+        rows = self._read(
+            f"MATCH (n:{BASE_LABEL}) WHERE {' AND '.join(clauses)}"
+            f" RETURN {_NODE_COLUMNS} ORDER BY n._ts, n.id",
+            **params,
+        )
+        return [_load(r) for r in rows]
+
+    def unindexed(self, limit: int = 1000) -> list[Node]:
+        rows = self._read(
+            f"MATCH (n:{BASE_LABEL}) WHERE n._indexed = false"
+            f" RETURN {_NODE_COLUMNS} ORDER BY n._ts, n.id LIMIT $limit",
+            limit=limit,
+        )
+        return [_load(r) for r in rows]
+
+    def mark_indexed(self, ids: Sequence[str]) -> None:
+        self._run_write(
+            lambda tx: tx.run(
+                f"UNWIND $ids AS id MATCH (n:{BASE_LABEL} {{id: id}}) SET n._indexed = true",
+                ids=list(ids),
+            ).consume()
+        )
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _write_in(tx: ManagedTransaction, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+    """Upsert nodes (replacing the relationships their link fields own) and relationships."""
+    by_label: dict[NodeLabel, list[Node]] = {}
+    for node in nodes:
+        by_label.setdefault(node.label, []).append(node)
+    for label, group in by_label.items():
+        outgoing, incoming = owned_relationships(group[0])
+        ids = [n.id for n in group]
+        if outgoing:
+            types = "|".join(t.value for t in outgoing)
+            tx.run(
+                f"UNWIND $ids AS id MATCH (n:{BASE_LABEL} {{id: id}})-[r:{types}]->() DELETE r", ids=ids
+            ).consume()
+        if incoming:
+            types = "|".join(t.value for t in incoming)
+            tx.run(
+                f"UNWIND $ids AS id MATCH (n:{BASE_LABEL} {{id: id}})<-[r:{types}]-() DELETE r", ids=ids
+            ).consume()
+        tx.run(
+            f"UNWIND $rows AS row MERGE (n:{BASE_LABEL} {{id: row.id}})"
+            f" SET n = row, n:{label.value}",
+            rows=[_properties(n) for n in group],
+        ).consume()
+    by_type: dict[RelType, list[Edge]] = {}
+    for edge in edges:
+        by_type.setdefault(edge.type, []).append(edge)
+    for rel, group in by_type.items():
+        tx.run(
+            f"UNWIND $rows AS row MATCH (a:{BASE_LABEL} {{id: row.source}}), (b:{BASE_LABEL} {{id: row.target}})"
+            f" MERGE (a)-[r:{rel.value}]->(b) SET r = row.props",
+            rows=[{"source": e.source, "target": e.target, "props": e.properties} for e in group],
+        ).consume()

@@ -1,0 +1,285 @@
+"""The embedded graph store: one SQLite file in WAL mode, synchronous=FULL.
+
+Every write is one transaction; an acknowledged write survives a crash of the process (and of the
+machine). networkx projections are built from it for graph algorithms.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from orgmind.errors import StoreUnavailable
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef
+from orgmind.graph.codec import micros, owned_relationships
+from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    venture_id TEXT,
+    role TEXT,
+    kind TEXT,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    indexed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS nodes_by_venture ON nodes (label, venture_id, ts);
+CREATE INDEX IF NOT EXISTS nodes_by_role ON nodes (label, venture_id, role, ts);
+CREATE INDEX IF NOT EXISTS nodes_by_kind ON nodes (label, venture_id, kind, ts);
+CREATE INDEX IF NOT EXISTS nodes_by_time ON nodes (label, ts);
+CREATE INDEX IF NOT EXISTS nodes_unindexed ON nodes (indexed) WHERE indexed = 0;
+CREATE TABLE IF NOT EXISTS edges (
+    src TEXT NOT NULL,
+    type TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (src, type, dst)
+);
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst, type);
+"""
+
+_CHUNK = 900  # stays below SQLite's limit on bound parameters
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+class SqliteGraphStore(GraphStore):
+    """GraphStore on a single SQLite file."""
+
+    backend = "embedded"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
+        found: dict[str, NodeRef] = {}
+        with self._lock:
+            for chunk in _chunks(ids):
+                rows = self._db.execute(
+                    f"SELECT id, label, venture_id FROM nodes WHERE id IN ({_marks(len(chunk))})", chunk
+                )
+                for node_id, label, venture_id in rows:
+                    found[node_id] = NodeRef(NodeLabel(label), venture_id)
+        return found
+
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        with self._transaction() as db:
+            self._write_in(db, nodes, edges)
+
+    @staticmethod
+    def _write_in(db: sqlite3.Connection, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        for node in nodes:
+            outgoing, incoming = owned_relationships(node)
+            if outgoing:
+                db.execute(
+                    f"DELETE FROM edges WHERE src = ? AND type IN ({_marks(len(outgoing))})",
+                    (node.id, *outgoing),
+                )
+            if incoming:
+                db.execute(
+                    f"DELETE FROM edges WHERE dst = ? AND type IN ({_marks(len(incoming))})",
+                    (node.id, *incoming),
+                )
+        db.executemany(
+            "INSERT INTO nodes (id, label, venture_id, role, kind, ts, data, indexed)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+            " ON CONFLICT (id) DO UPDATE SET label = excluded.label, venture_id = excluded.venture_id,"
+            " role = excluded.role, kind = excluded.kind, ts = excluded.ts, data = excluded.data,"
+            " indexed = 0",
+            [
+                (
+                    n.id,
+                    n.label.value,
+                    n.owner_venture,
+                    n.role_key,
+                    n.kind_key,
+                    micros(n.timestamp),
+                    n.model_dump_json(),
+                )
+                for n in nodes
+            ],
+        )
+        db.executemany(
+            "INSERT INTO edges (src, type, dst, props) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (src, type, dst) DO UPDATE SET props = excluded.props",
+            [(e.source, e.type.value, e.target, json.dumps(e.properties)) for e in edges],
+        )
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
+        found: dict[str, Node] = {}
+        with self._lock:
+            for chunk in _chunks(list(ids)):
+                rows = self._db.execute(
+                    f"SELECT id, label, data FROM nodes WHERE id IN ({_marks(len(chunk))})", chunk
+                )
+                for node_id, label, data in rows:
+                    found[node_id] = node_class(label).model_validate_json(data)
+        return found
+
+    def edges_of(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        rel_types: Sequence[RelType] | None = None,
+    ) -> list[Edge]:
+        type_clause, type_args = "", []
+        if rel_types is not None:
+            type_clause = f" AND type IN ({_marks(len(rel_types))})"
+            type_args = [RelType(t).value for t in rel_types]
+        columns = {Direction.OUT: ["src"], Direction.IN: ["dst"], Direction.BOTH: ["src", "dst"]}[
+            Direction(direction)
+        ]
+        found: dict[tuple[str, str, str], Edge] = {}
+        with self._lock:
+            for chunk in _chunks(list(ids)):
+                for column in columns:
+                    rows = self._db.execute(
+                        f"SELECT src, type, dst, props FROM edges"
+                        f" WHERE {column} IN ({_marks(len(chunk))}){type_clause}",
+                        [*chunk, *type_args],
+                    )
+                    for src, rel, dst, props in rows:
+                        found[(src, rel, dst)] = Edge(
+                            source=src, type=RelType(rel), target=dst, properties=json.loads(props)
+                        )
+        return [found[key] for key in sorted(found)]
+
+    def list_nodes(self, query: NodeQuery) -> list[Node]:
+        clauses, args = ["label = ?"], [NodeLabel(query.label).value]
+        for column, value in (
+            ("venture_id", query.venture_id),
+            ("role", query.role),
+            ("kind", query.kind),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        if query.since is not None:
+            clauses.append("ts >= ?")
+            args.append(micros(query.since))
+        if query.until is not None:
+            clauses.append("ts < ?")
+            args.append(micros(query.until))
+        order = "DESC" if query.newest_first else "ASC"
+        sql = (
+            f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)}"
+            f" ORDER BY ts {order}, id {order} LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, [*args, query.limit]).fetchall()
+        return [node_class(label).model_validate_json(data) for label, data in rows]
+
+    def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
+        found: dict[str, list[Outcome]] = {}
+        with self._lock:
+            for chunk in _chunks(list(decision_ids)):
+                rows = self._db.execute(
+                    "SELECT e.src, n.data FROM edges e JOIN nodes n ON n.id = e.dst"
+                    f" WHERE e.type = 'LED_TO' AND e.src IN ({_marks(len(chunk))})"
+                    " ORDER BY n.ts, n.id",
+                    chunk,
+                )
+                for decision_id, data in rows:
+                    found.setdefault(decision_id, []).append(Outcome.model_validate_json(data))
+        return found
+
+    def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
+        with self._transaction() as db:
+            counts = dict(
+                db.execute(
+                    "SELECT label, count(*) FROM nodes WHERE venture_id = ? GROUP BY label", (venture_id,)
+                ).fetchall()
+            )
+            owned = "SELECT id FROM nodes WHERE venture_id = ?"
+            db.execute(f"DELETE FROM edges WHERE src IN ({owned})", (venture_id,))
+            db.execute(f"DELETE FROM edges WHERE dst IN ({owned})", (venture_id,))
+            db.execute("DELETE FROM nodes WHERE venture_id = ?", (venture_id,))
+            self._write_in(db, rewritten, [e for n in rewritten for e in derived_edges(n)])
+        return counts
+
+    def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:
+        clauses, args = ["1 = 1"], []
+        if label is not None:
+            clauses.append("label = ?")
+            args.append(NodeLabel(label).value)
+        if venture_id is not None:
+            clauses.append("venture_id = ?")
+            args.append(venture_id)
+        with self._lock:
+            return self._db.execute(
+                f"SELECT count(*) FROM nodes WHERE {' AND '.join(clauses)}", args
+            ).fetchone()[0]
+
+    def scan(
+        self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
+    ) -> Iterable[Node]:
+        clauses, args = ["1 = 1"], []
+        if venture_id is not None:
+            clauses.append("venture_id = ?")
+            args.append(venture_id)
+        if labels is not None:
+            clauses.append(f"label IN ({_marks(len(labels))})")
+            args.extend(NodeLabel(label).value for label in labels)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY ts, id", args
+            ).fetchall()
+        return [node_class(label).model_validate_json(data) for label, data in rows]
+
+    def unindexed(self, limit: int = 1000) -> list[Node]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT label, data FROM nodes WHERE indexed = 0 ORDER BY ts, id LIMIT ?", (limit,)
+            ).fetchall()
+        return [node_class(label).model_validate_json(data) for label, data in rows]
+
+    def mark_indexed(self, ids: Sequence[str]) -> None:
+        with self._transaction() as db:
+            for chunk in _chunks(list(ids)):
+                db.execute(f"UPDATE nodes SET indexed = 1 WHERE id IN ({_marks(len(chunk))})", chunk)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,53 @@
+"""Shared fixtures: a fresh graph store per backend.
+
+The Neo4j backend runs against the real server that scripts/neo4j-server.sh starts (see
+scripts/test.sh). If it cannot be reached the tests FAIL; they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orgmind.graph.base import GraphStore
+from orgmind.graph.neo4j import Neo4jGraphStore
+from orgmind.graph.sqlite import SqliteGraphStore
+
+NEO4J_URL = os.environ.get("ORGMIND_TEST_NEO4J_URL", "bolt://127.0.0.1:7687")
+NEO4J_USER = os.environ.get("ORGMIND_TEST_NEO4J_USER", "neo4j")
+NEO4J_PASSWORD = os.environ.get("ORGMIND_TEST_NEO4J_PASSWORD", "orgmind-test")
+
+BACKENDS = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j),
+]
+
+
+def open_neo4j() -> Neo4jGraphStore:
+    """The test Neo4j, emptied. Fails (never skips) when the server is not there."""
+    try:
+        store = Neo4jGraphStore(NEO4J_URL, NEO4J_USER, NEO4J_PASSWORD)
+    except Exception as exc:  # noqa: BLE001 - any failure here must fail the test loudly
+        pytest.fail(
+            f"Neo4j is required at {NEO4J_URL} (start it with scripts/neo4j-server.sh start): {exc}",
+            pytrace=False,
+        )
+    with store._driver.session() as session:
+        session.run("MATCH (n) DETACH DELETE n").consume()
+    return store
+
+
+def open_backend(name: str, tmp_path: Path) -> GraphStore:
+    if name == "embedded":
+        return SqliteGraphStore(tmp_path / "graph.sqlite3")
+    return open_neo4j()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    graph = open_backend(request.param, tmp_path)
+    yield graph
+    graph.close()
