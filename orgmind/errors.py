@@ -4,9 +4,11 @@ Every error is an ``OrgmindError``; foreign errors (pydantic, SQLite, the Neo4j 
 Qdrant) are translated at the boundary where they occur::
 
     OrgmindError
-     ├── InvalidRecord          a record failed validation; names the field and the reason
-     │    ├── MissingReference  a record points at an id that is not stored (or not in its venture)
-     │    └── IdConflict        an id is already used by a node of another kind or venture
+     ├── InvalidInput                bad input; names the field and the reason (also a ValueError)
+     │    ├── InvalidRecord          a record failed validation
+     │    │    ├── MissingReference  a record points at an id that is not stored (or not in its venture)
+     │    │    └── IdConflict        an id is already used by a node of another kind or venture
+     │    └── InvalidArgument        a call's argument is wrong (unknown venture, bad scope, ...)
      ├── NotFound               no node with that id
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
@@ -20,6 +22,8 @@ __all__ = [
     "AuthenticationFailed",
     "IdConflict",
     "IndexMismatch",
+    "InvalidArgument",
+    "InvalidInput",
     "InvalidRecord",
     "MissingReference",
     "NotFound",
@@ -33,8 +37,8 @@ class OrgmindError(Exception):
     """Base class of every error raised by orgmind."""
 
 
-class InvalidRecord(OrgmindError):
-    """A record failed validation. ``field`` names the offending field, ``reason`` says why."""
+class InvalidInput(OrgmindError, ValueError):
+    """Bad input. ``field`` names the offending field or argument, ``reason`` says why."""
 
     def __init__(self, field: str, reason: str, *, record_type: str | None = None) -> None:
         self.field = field
@@ -42,6 +46,14 @@ class InvalidRecord(OrgmindError):
         self.record_type = record_type
         where = f"{record_type}.{field}" if record_type else field
         super().__init__(f"{where}: {reason}")
+
+
+class InvalidRecord(InvalidInput):
+    """A record failed validation."""
+
+
+class InvalidArgument(InvalidInput):
+    """An argument of a call is wrong."""
 
 
 class MissingReference(InvalidRecord):

@@ -58,15 +58,18 @@ def import_jsonl(
     graph: GraphStore,
     path: Path,
     *,
+    write: Callable[[list[Node]], None] | None = None,
     batch_size: int = 500,
     on_commit: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a JSONL file into ``graph``.
 
-    Lines are validated, then written in batches, each batch one transaction. A line may refer to
-    records on earlier lines. ``on_commit(line)`` is called after each committed batch with the
-    number of the last line it covered: every good line up to it is durably stored.
+    Lines are validated, then written in batches with ``write`` (default ``graph.upsert``), each
+    batch one transaction. A line may refer to records on earlier lines. ``on_commit(line)`` is
+    called after each committed batch with the number of the last line it covered: every good
+    line up to it is durably stored.
     """
+    write = write or graph.upsert
     report = ImportReport()
     batch: list[tuple[int, Node]] = []
 
@@ -75,7 +78,7 @@ def import_jsonl(
         good = [node for position, (_, node) in enumerate(batch) if position not in problems]
         for position, error in sorted(problems.items()):
             report.rejected.append(RejectedLine(batch[position][0], str(error)))
-        graph.upsert(good)
+        write(good)
         report.imported.update(node.label.value for node in good)
         if on_commit is not None:
             on_commit(batch[-1][0])

@@ -208,6 +208,10 @@ class GraphStore(ABC):
             )
         return self._delete_venture(venture_id, rewritten)
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are stored."""
+        return set(self._lookup(ids))
+
     def get(self, node_id: str) -> Node | None:
         """The node with this id, or None."""
         return self.get_many([node_id]).get(node_id)
