@@ -13,7 +13,8 @@ from orgmind.errors import OrgmindError
 from orgmind.graph.base import NodeQuery
 from orgmind.mind import OrgMind
 from orgmind.models import NodeLabel, Venture
-from orgmind.sample import generate, write_jsonl
+from orgmind.retrieval.hits import Hit
+from orgmind.sample import DEFAULT_END, generate, write_jsonl
 
 app = typer.Typer(
     help="orgmind: decision memory and wake-up briefs for AI agents that run businesses.",
@@ -108,15 +109,102 @@ def _summary(mind: OrgMind) -> list[dict[str, object]]:
     return summary
 
 
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps([hit.model_dump(mode="json") for hit in hits], indent=2))
+        return
+    if not hits:
+        typer.echo("no matches")
+    for rank, hit in enumerate(hits, start=1):
+        outcome = ""
+        if hit.outcome is not None:
+            outcome = f" -> outcome {hit.outcome.score:+.2f}: {hit.outcome.summary}"
+        typer.echo(f"{rank}. [{hit.id}] {hit.venture} {hit.kind} {hit.timestamp:%Y-%m-%d}: {hit.text}{outcome}")
+        typer.echo(f"   score {hit.score:.3f}: {hit.explanation.describe()}")
+
+
+@app.command("recall")
+def recall_command(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    venture: Annotated[Optional[str], typer.Option(help="The venture asking (required for --scope venture).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many hits.")] = 10,
+    kind: Annotated[Optional[list[str]], typer.Option(help="Only decisions of this kind (repeatable).")] = None,
+    role: Annotated[Optional[list[str]], typer.Option(help="Only records of this role (repeatable).")] = None,
+    scope: Annotated[str, typer.Option(help="venture: own records; platform: plus ventures sharing openly.")] = "venture",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search decisions, observations and insights by meaning and by keywords."""
+    with _open(ctx) as mind:
+        hits = mind.recall(query, venture=venture, k=k, kinds=kind, roles=role, scope=scope)  # type: ignore[arg-type]
+    _print_hits(hits, as_json)
+
+
+@app.command("similar")
+def similar_command(
+    ctx: typer.Context,
+    decision: Annotated[Optional[str], typer.Option(help="Id of a stored decision to compare with.")] = None,
+    text: Annotated[Optional[str], typer.Option(help="A decision described in words.")] = None,
+    venture: Annotated[Optional[str], typer.Option(help="The venture asking (default: the decision's).")] = None,
+    scope: Annotated[str, typer.Option(help="venture: own records; platform: plus ventures sharing openly.")] = "venture",
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many hits.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find past decisions similar to a stored one or to a description, with their outcomes."""
+    with _open(ctx) as mind:
+        hits = mind.similar_decisions(decision_id=decision, text=text, venture=venture, scope=scope, k=k)  # type: ignore[arg-type]
+    _print_hits(hits, as_json)
+
+
+@app.command("reindex")
+def reindex_command(ctx: typer.Context) -> None:
+    """Rebuild the vector index from the graph (after changing the embedding model)."""
+    settings: Settings = ctx.obj
+    with OrgMind.open(settings, reindex=True) as mind:
+        count = mind.index.vectors.count()
+    typer.echo(f"reindexed: {count} searchable records")
+
+
+@app.command("brief")
+def brief_command(
+    ctx: typer.Context,
+    venture: Annotated[str, typer.Option(help="The venture the agent works for.")],
+    role: Annotated[str, typer.Option(help="The agent's role, e.g. cto.")],
+    task: Annotated[Optional[str], typer.Option(help="What the agent woke up to do.")] = None,
+    budget: Annotated[int, typer.Option(min=50, help="Token budget of the brief.")] = 1200,
+    output_format: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+) -> None:
+    """Build and record the brief an agent receives when it wakes up."""
+    if output_format not in ("md", "json"):
+        raise typer.BadParameter("must be md or json", param_hint="--format")
+    with _open(ctx) as mind:
+        brief = mind.wake_up(venture, role, task=task, budget_tokens=budget)
+    if output_format == "json":
+        typer.echo(json.dumps(brief.to_json(), indent=2))
+    else:
+        typer.echo(brief.to_markdown(), nl=False)
+        typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; wake-up {brief.wakeup_id})")
+
+
+DEMO_TASK = "The event pipeline hits 1.9 s p95 at peak; decide whether to re-architect it this quarter"
+
+
 @app.command("demo")
 def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sample seed.")] = 7) -> None:
-    """Build the sample multi-venture history in the home directory and show what it holds."""
+    """Build the sample multi-venture history and print a CTO's wake-up brief."""
     settings: Settings = ctx.obj
     sample = write_jsonl(generate(seed=seed), settings.home / "sample.jsonl")
     with _open(ctx) as mind:
         report = mind.import_jsonl(sample)
-    typer.echo(f"sample history: {report.total} records in {settings.home}")
-    stats_command(ctx, as_json=False)
+        typer.echo(f"sample history: {report.total} records from {sample} (four ventures, four roles)")
+        for venture in _summary(mind):
+            counts = venture["counts"]
+            typer.echo(f"  {venture['name']} [{venture['id']}], sharing {venture['sharing']}: "
+                       f"{counts['Decision']} decisions, {counts['Outcome']} outcomes, {counts['Observation']} observations")
+        brief = mind.wake_up("lumen", "cto", task=DEMO_TASK, budget_tokens=1200, now=DEFAULT_END)
+    typer.echo(f"\nThe Lumen Analytics CTO wakes up to: {DEMO_TASK}\n")
+    typer.echo(brief.to_markdown(), nl=False)
+    typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; recorded as wake-up {brief.wakeup_id})")
 
 
 def main() -> None:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from orgmind.config import Settings
+from orgmind.errors import InvalidArgument, OrgmindError
 from orgmind.graph import GraphStore, open_graph
 from orgmind.importer import ImportReport, import_jsonl
-from orgmind.models import Node, parse_record
+from orgmind.graph.base import NodeQuery
+from orgmind.models import (
+    Brief,
+    Decision,
+    Node,
+    NodeLabel,
+    RelType,
+    Venture,
+    WakeUp,
+    make_edge,
+    parse_record,
+    utc_now,
+)
+from orgmind.retrieval.brief import WakeUpBrief
+from orgmind.retrieval.injector import ContextInjector, pack
+from orgmind.retrieval.documents import document_text
+from orgmind.retrieval.embedder import Embedder
+from orgmind.retrieval.hits import Hit
+from orgmind.retrieval.index import SearchIndex
+from orgmind.retrieval.search import HybridSearch, SearchRequest
+from orgmind.retrieval.tenancy import Scope, visible_ventures
+from orgmind.retrieval.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
 
 RecordLike = Node | Mapping[str, Any]
+MIN_BUDGET = 50
 
 
 def as_node(obj: RecordLike) -> Node:
@@ -22,51 +49,246 @@ def as_node(obj: RecordLike) -> Node:
     return parse_record(str(data.pop("type", "")), data)
 
 
+def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = False) -> VectorIndex:
+    """The Qdrant server collection when ``settings.qdrant_url`` is set, else the embedded index."""
+    if settings.qdrant_url:
+        from orgmind.retrieval.qdrant_server import QdrantServerIndex
+
+        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantServerIndex.from_url(
+            settings.qdrant_url, api_key, settings.qdrant_collection, embedder.dim, embedder.name,
+            recreate=recreate,
+        )
+    from orgmind.retrieval.edge_index import EdgeVectorIndex
+
+    return EdgeVectorIndex(settings.home / "vectors", embedder.dim, embedder.name, recreate=recreate)
+
+
 class OrgMind:
     """The organisation's memory. Open it with ``OrgMind.open(...)``; close it when done."""
 
-    def __init__(self, settings: Settings, graph: GraphStore) -> None:
+    def __init__(self, settings: Settings, graph: GraphStore, index: SearchIndex) -> None:
         self.settings = settings
         self.graph = graph
+        self.index = index
+        self.search = HybridSearch(graph, index)
+        self.injector = ContextInjector(graph, self.search)
+        self._needs_reconcile = True
 
     @classmethod
-    def open(cls, settings: Settings | None = None, **overrides: Any) -> OrgMind:
+    def open(cls, settings: Settings | None = None, *, reindex: bool = False, **overrides: Any) -> OrgMind:
         """Open the stores named by ``settings`` (or ORGMIND_* environment), with overrides.
 
         ``OrgMind.open(home="./.orgmind")`` for the embedded default;
         ``OrgMind.open(graph_url="bolt://...", graph_password=..., qdrant_url=...)`` for servers.
+        Anything written to the graph but missing from the search indexes is indexed on open.
+        ``reindex=True`` rebuilds the vector index (needed after changing the embedding model).
         """
         given = {key: value for key, value in overrides.items() if value is not None}
         if settings is None:
             settings = Settings(**given)
         elif given:
             settings = Settings(**{**settings.model_dump(), **given})
-        return cls(settings, open_graph(settings))
+        graph = open_graph(settings)
+        try:
+            embedder = Embedder.load(settings.model)
+            index = SearchIndex(graph, embedder, open_vectors(settings, embedder, recreate=reindex))
+        except BaseException:
+            graph.close()
+            raise
+        mind = cls(settings, graph, index)
+        if reindex:
+            index.rebuild()
+        mind.reconcile()
+        return mind
+
+    # ---- writing -------------------------------------------------------------------------------
 
     def record(self, obj: RecordLike) -> Node:
         """Validate and store one record (idempotent by id); returns the stored model."""
-        node = as_node(obj)
-        self.graph.upsert([node])
-        return node
+        return self.record_many([obj])[0]
 
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
-        """Validate and store records in one transaction: all of them or none."""
+        """Validate and store records in one transaction (all or none), then index them."""
         nodes = [as_node(obj) for obj in objs]
-        self.graph.upsert(nodes)
+        self._write(nodes)
         return nodes
+
+    def _write(self, nodes: list[Node]) -> None:
+        """Graph first (the source of truth), then the search indexes, retried once.
+
+        If indexing still fails the nodes stay marked unindexed and are indexed by the next
+        ``reconcile`` (before the next search, on the next open, or by ``orgmind reindex``).
+        Records identical to what is stored are skipped, so re-imports cost no re-embedding.
+        """
+        stored = self.graph.get_many([n.id for n in nodes])
+        nodes = [n for n in nodes if stored.get(n.id) != n]
+        if not nodes:
+            return
+        self.graph.upsert(nodes)
+        for attempt in (1, 2):
+            try:
+                self.index.index(nodes)
+                return
+            except OrgmindError:
+                raise
+            except Exception:  # noqa: BLE001 - any index failure is recoverable from the graph
+                log.warning("indexing %d records failed (attempt %d)", len(nodes), attempt, exc_info=True)
+        self._needs_reconcile = True
 
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
         """Import a JSONL file (see docs/import-format.md); bad lines are reported, good ones kept."""
-        return import_jsonl(self.graph, Path(path), batch_size=batch_size, on_commit=on_commit)
+        return import_jsonl(self.graph, Path(path), write=self._write, batch_size=batch_size, on_commit=on_commit)
+
+    def reconcile(self) -> int:
+        """Index whatever the graph holds that the indexes lack; returns how many nodes."""
+        done = self.index.reconcile()
+        self._needs_reconcile = False
+        return done
+
+    def delete_venture(self, venture_id: str) -> dict[str, int]:
+        """Delete a venture and everything that belongs only to it, from the graph and the indexes."""
+        owned = [n.id for n in self.graph.scan(venture_id=venture_id)]
+        counts = self.graph.delete_venture(venture_id)
+        self.index.remove(owned)
+        return counts
+
+    # ---- recall --------------------------------------------------------------------------------
+
+    def recall(
+        self,
+        query: str,
+        venture: str | None = None,
+        k: int = 10,
+        kinds: Sequence[str] | None = None,
+        scope: Scope = "venture",
+        *,
+        roles: Sequence[str] | None = None,
+        labels: Sequence[NodeLabel | str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        now: datetime | None = None,
+    ) -> list[Hit]:
+        """Hybrid search over decisions, observations and insights.
+
+        ``scope="venture"`` searches the venture's own records; ``"platform"`` adds ventures whose
+        sharing is ``open``. ``kinds``/``roles`` filter decisions; ``since``/``until`` bound time.
+        """
+        if not query.strip():
+            raise InvalidArgument("query", "must not be empty")
+        if k < 1:
+            raise InvalidArgument("k", "must be at least 1")
+        if self._needs_reconcile:
+            self.reconcile()
+        request = SearchRequest(
+            query=query,
+            venture_ids=visible_ventures(self.graph, venture, scope),
+            k=k,
+            labels=[NodeLabel(label).value for label in labels] if labels else None,
+            kinds=kinds,
+            roles=roles,
+            since=since,
+            until=until,
+            now=now,
+        )
+        return self.search.search(request)
+
+    def similar_decisions(
+        self,
+        decision_id: str | None = None,
+        text: str | None = None,
+        venture: str | None = None,
+        scope: Scope = "venture",
+        k: int = 10,
+        *,
+        now: datetime | None = None,
+    ) -> list[Hit]:
+        """Past decisions like a stored one (by id) or like a description, with their outcomes."""
+        if (decision_id is None) == (text is None):
+            raise InvalidArgument("decision_id", "give exactly one of decision_id and text")
+        exclude: list[str] = []
+        if decision_id is not None:
+            decision = self.graph.get(decision_id)
+            if not isinstance(decision, Decision):
+                raise InvalidArgument("decision_id", f"no decision with id {decision_id!r}")
+            text = document_text(decision)
+            venture = venture or decision.venture_id
+            exclude = [decision.id]
+        assert text is not None
+        if self._needs_reconcile:
+            self.reconcile()
+        request = SearchRequest(
+            query=text,
+            venture_ids=visible_ventures(self.graph, venture, scope),
+            k=k,
+            labels=[NodeLabel.DECISION.value],
+            exclude_ids=exclude,
+            now=now,
+        )
+        return self.search.search(request)
+
+    # ---- wake-ups -----------------------------------------------------------------------------
+
+    def wake_up(
+        self,
+        venture: str,
+        role: str,
+        task: str | None = None,
+        budget_tokens: int = 1200,
+        *,
+        agent_id: str | None = None,
+        now: datetime | None = None,
+    ) -> WakeUpBrief:
+        """Build the brief an agent receives when it wakes up, and record the wake-up.
+
+        The WakeUp and Brief nodes and the Brief's INCLUDED links (section, rank) to everything
+        it cites are written in one transaction. Record decisions with ``wakeup_id`` set to the
+        returned brief's ``wakeup_id`` so their outcomes trace back to what the agent was told.
+        """
+        venture_node = self.graph.get(venture)
+        if not isinstance(venture_node, Venture):
+            raise InvalidArgument("venture", f"no venture with id {venture!r}")
+        if budget_tokens < MIN_BUDGET:
+            raise InvalidArgument("budget_tokens", f"must be at least {MIN_BUDGET}")
+        if self._needs_reconcile:
+            self.reconcile()
+        now = now or utc_now()
+        wakeup = WakeUp(venture_id=venture, role=role, task=task, started_at=now, agent_id=agent_id or self._agent_of(venture, role))
+        brain = self.injector.latest_brain(venture, wakeup.role)
+        draft = self.injector.draft(venture_node, wakeup.role, task, now)
+        packed = pack(draft, budget_tokens, venture_node.name, wakeup.role, task, now)
+        brief = WakeUpBrief(
+            brief_id=f"brf_{wakeup.id.removeprefix('wak_')}", wakeup_id=wakeup.id, venture=venture,
+            venture_name=venture_node.name, role=wakeup.role, task=task, built_at=now, tokens=packed.tokens,
+            budget=budget_tokens, sections=packed.sections,
+        )
+        nodes = [
+            wakeup.model_copy(update={"brain_version_id": brain.id if brain else None}),
+            Brief(id=brief.brief_id, venture_id=venture, wakeup_id=wakeup.id, role=wakeup.role,
+                  tokens=packed.tokens, budget=budget_tokens, content=brief.to_markdown(), built_at=now),
+        ]
+        edges = [make_edge(brief.brief_id, RelType.INCLUDED, node_id, section=section, rank=rank)
+                 for section, rank, node_id in packed.ranks]
+        self.graph.upsert(nodes, edges)
+        self.graph.mark_indexed([n.id for n in nodes])
+        return brief
+
+    def _agent_of(self, venture: str, role: str) -> str | None:
+        agents = self.graph.list_nodes(NodeQuery(NodeLabel.AGENT, venture_id=venture, role=role.lower(), limit=1))
+        return agents[0].id if agents else None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.graph.close()
+        try:
+            self.index.vectors.close()
+        finally:
+            self.graph.close()
 
     def __enter__(self) -> OrgMind:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -142,7 +142,7 @@ BAD_OUTCOMES = (
 FLAT_OUTCOMES = ("No measurable change in {metric} after {days} days.",)
 METRICS = {
     "channel": "qualified signups", "campaign": "pipeline", "pricing": "net revenue",
-    "architecture": "p95 latency", "vendor": "delivery speed", "hiring": "roadmap velocity",
+    "architecture": "service reliability", "vendor": "delivery speed", "hiring": "roadmap velocity",
     "spend": "return on spend", "budget": "quarterly margin", "partnership": "partner-sourced leads",
 }
 

