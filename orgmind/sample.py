@@ -177,13 +177,24 @@ def _fill(rng: random.Random, template: str, **fixed: str) -> str:
     return template.format(**values)
 
 
+def venture_specs(count: int) -> list[VentureSpec]:
+    """The four sample ventures, or ``count`` ventures cycling through their profiles."""
+    if count <= len(VENTURES):
+        return list(VENTURES[:count])
+    return [
+        VentureSpec(f"{base.id}{n}", f"{base.name} {n}", base.stage, base.sharing, base.segment, base.description)
+        for n in range(count)
+        for base in (VENTURES[n % len(VENTURES)],)
+    ]
+
+
 def generate(seed: int = 7, decisions_per_venture: int = 120, days: int = 180,
-             end: datetime = DEFAULT_END) -> list[Node]:
+             end: datetime = DEFAULT_END, ventures: int = len(VENTURES)) -> list[Node]:
     """The sample history as records, in an order that satisfies every reference."""
     rng = random.Random(seed)
     start = end - timedelta(days=days)
     records: list[Node] = []
-    for spec in VENTURES:
+    for spec in venture_specs(ventures):
         records.append(Venture(id=spec.id, name=spec.name, stage=spec.stage, sharing=spec.sharing,
                                description=spec.description, created_at=start - timedelta(days=30)))
         records.extend(Agent(id=f"{spec.id}-{role}", venture_id=spec.id, role=role,

@@ -61,8 +61,8 @@ class Embedder:
     def __init__(self, name: str, model: SentenceTransformer) -> None:
         self._name = name
         self._model = model
-        dimension_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        dimension = dimension_of()
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = get_dim()
         if dimension is None:
             raise ModelUnavailable(f"embedding model {name!r} does not declare its embedding dimension")
         self._dim = int(dimension)
@@ -156,8 +156,10 @@ def _load_model(name: str, source: str, device: str) -> SentenceTransformer:
     for variable in _OFFLINE_ENV:
         os.environ.setdefault(variable, "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
     _fit_torch_threads()
+    transformers_logging.disable_progress_bar()  # no progress bars in CLI output
     try:
         return SentenceTransformer(source, device=device, local_files_only=True)
     except (OSError, ValueError) as exc:

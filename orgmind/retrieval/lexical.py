@@ -30,7 +30,7 @@ import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from orgmind.errors import StoreUnavailable
+from orgmind.errors import InvalidRecord, StoreUnavailable
 
 __all__ = ["LexicalDoc", "LexicalIndex", "analyze"]
 
@@ -85,6 +85,10 @@ class LexicalDoc:
     ts: int
     kind: str | None = None
     role: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ts, int):  # checked here, as a bad value would only fail the next rebuild
+            raise InvalidRecord("ts", "must be an int (UTC microseconds)", record_type="LexicalDoc")
 
 
 _DOC_FIELDS = tuple(field.name for field in fields(LexicalDoc))

@@ -9,7 +9,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from orgmind.errors import StoreUnavailable
+from orgmind.errors import InvalidRecord, StoreUnavailable
 from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex, analyze
 
 T0 = 1_700_000_000_000_000
@@ -156,6 +156,11 @@ def test_load_errors(tmp_path: Path) -> None:
     (tmp_path / "empty" / "manifest.json").write_text(json.dumps({"format": "other", "version": 9}))
     with pytest.raises(StoreUnavailable):
         LexicalIndex.load(tmp_path / "empty")
+
+
+def test_timestamp_must_be_int() -> None:
+    with pytest.raises(InvalidRecord):
+        LexicalDoc(node_id="d", text="t", venture_id="v", label="Decision", ts=None)  # type: ignore[arg-type]
 
 
 def test_documents_without_terms() -> None:
