@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,6 +12,7 @@ import typer
 from orgmind.config import Settings
 from orgmind.errors import OrgmindError
 from orgmind.graph.base import NodeQuery
+from orgmind.graph.queries import kind_success, platform_knowledge, similar_elsewhere
 from orgmind.mind import OrgMind
 from orgmind.models import NodeLabel, Venture
 from orgmind.retrieval.hits import Hit
@@ -186,6 +188,95 @@ def brief_command(
         typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; wake-up {brief.wakeup_id})")
 
 
+@app.command("patterns")
+def patterns_command(
+    ctx: typer.Context,
+    kind: Annotated[Optional[str], typer.Option(help="Only patterns about this decision kind.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Mine and show decision patterns that hold across ventures that share."""
+    with _open(ctx) as mind:
+        patterns = [p for p in mind.mine_patterns() if kind is None or p.kind == kind]
+    if as_json:
+        typer.echo(json.dumps([p.to_json_dict() for p in patterns], indent=2))
+        return
+    if not patterns:
+        typer.echo("no cross-venture patterns (they need decisions with outcomes in 2+ sharing ventures)")
+    for pattern in patterns:
+        typer.echo(f"[{pattern.id}] {pattern.text}")
+
+
+ask_app = typer.Typer(help="Cross-venture questions answered from the graph.", no_args_is_help=True)
+app.add_typer(ask_app, name="ask")
+
+
+@ask_app.command("kinds")
+def ask_kinds_command(
+    ctx: typer.Context,
+    venture: Annotated[Optional[list[str]], typer.Option(help="Only these ventures (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which decision kinds succeed across ventures that share."""
+    with _open(ctx) as mind:
+        stats = kind_success(mind.graph, venture or None)
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(s) for s in stats], indent=2))
+        return
+    for row in stats:
+        typer.echo(f"{row.kind:20} n={row.decisions:<5} mean {row.mean_score:+.2f}  "
+                   f"success {row.success_rate:.0%}  ventures {row.ventures}")
+
+
+@ask_app.command("kind")
+def ask_kind_command(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="A decision kind, e.g. pricing.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What the platform knows about a kind of decision: statistics, options, patterns."""
+    with _open(ctx) as mind:
+        knowledge = platform_knowledge(mind.graph, kind)
+    data = {
+        "kind": kind,
+        "stats": dataclasses.asdict(knowledge.stats) if knowledge.stats else None,
+        "options": [dataclasses.asdict(o) for o in knowledge.options],
+        "patterns": [p.to_json_dict() for p in knowledge.patterns],
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if knowledge.stats is None:
+        typer.echo(f"not enough shared evidence about {kind} decisions")
+        return
+    stats = knowledge.stats
+    typer.echo(f"{kind}: n={stats.decisions}, mean {stats.mean_score:+.2f}, success {stats.success_rate:.0%}, "
+               f"{stats.ventures} ventures")
+    for option in knowledge.options:
+        typer.echo(f"  {option.option}: n={option.decisions}, mean {option.mean_score:+.2f}, {option.ventures} ventures")
+    for pattern in knowledge.patterns:
+        typer.echo(f"  [{pattern.id}] {pattern.text}")
+
+
+@ask_app.command("similar")
+def ask_similar_command(
+    ctx: typer.Context,
+    decision: Annotated[str, typer.Option(help="Id of a stored decision.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many precedents.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which ventures sharing openly made decisions like this one, and what happened."""
+    with _open(ctx) as mind:
+        precedents = similar_elsewhere(mind.graph, mind.index.vectors, decision, k)
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(p) for p in precedents], indent=2, default=str))
+        return
+    if not precedents:
+        typer.echo("no similar decisions in ventures that share openly")
+    for p in precedents:
+        typer.echo(f"{p.venture_name} [{p.decision_id}]: {p.title} (similarity {p.similarity:.2f}) "
+                   f"-> {p.score:+.2f} {p.outcome_summary}")
+
+
 DEMO_TASK = "The event pipeline hits 1.9 s p95 at peak; decide whether to re-architect it this quarter"
 
 
@@ -201,6 +292,8 @@ def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sam
             counts = venture["counts"]
             typer.echo(f"  {venture['name']} [{venture['id']}], sharing {venture['sharing']}: "
                        f"{counts['Decision']} decisions, {counts['Outcome']} outcomes, {counts['Observation']} observations")
+        patterns = mind.mine_patterns(now=DEFAULT_END)
+        typer.echo(f"cross-venture patterns mined from ventures that share: {len(patterns)}")
         brief = mind.wake_up("lumen", "cto", task=DEMO_TASK, budget_tokens=1200, now=DEFAULT_END)
     typer.echo(f"\nThe Lumen Analytics CTO wakes up to: {DEMO_TASK}\n")
     typer.echo(brief.to_markdown(), nl=False)

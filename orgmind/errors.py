@@ -13,7 +13,8 @@ Qdrant) are translated at the boundary where they occur::
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
      │    └── StoreLocked       another process holds the embedded store
-     └── IndexMismatch          the vector index does not match the configured embedding model
+     ├── IndexMismatch          the vector index does not match the configured embedding model
+     └── ModelUnavailable       the embedding model is not on local disk (never downloaded)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidInput",
     "InvalidRecord",
     "MissingReference",
+    "ModelUnavailable",
     "NotFound",
     "OrgmindError",
     "StoreLocked",
@@ -82,3 +84,7 @@ class StoreLocked(StoreUnavailable):
 
 class IndexMismatch(OrgmindError):
     """The vector index was built with another embedding model or dimension."""
+
+
+class ModelUnavailable(OrgmindError):
+    """The embedding model is not on local disk (orgmind never downloads models)."""

@@ -18,6 +18,7 @@ from orgmind.models import (
     Decision,
     Node,
     NodeLabel,
+    Pattern,
     RelType,
     Venture,
     WakeUp,
@@ -34,6 +35,7 @@ from orgmind.retrieval.index import SearchIndex
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import Scope, visible_ventures
 from orgmind.retrieval.vectors import VectorIndex
+from orgmind.synthesis.patterns import mine_patterns, write_patterns
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +230,19 @@ class OrgMind:
             now=now,
         )
         return self.search.search(request)
+
+    # ---- cross-venture learning ---------------------------------------------------------------
+
+    def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2, similarity: float = 0.75) -> list[Pattern]:
+        """Mine decision patterns that hold across ventures sharing ``patterns`` or ``open``
+        (see docs/patterns.md), store them (stale ones are removed) and index them."""
+        if self._needs_reconcile:
+            self.reconcile()
+        patterns = mine_patterns(self.graph, self.index.vectors.get_vectors, now=now,
+                                 min_ventures=min_ventures, similarity=similarity)
+        write_patterns(self.graph, patterns)
+        self.reconcile()
+        return patterns
 
     # ---- wake-ups -----------------------------------------------------------------------------
 

@@ -78,7 +78,9 @@ class Neo4jGraphStore(GraphStore):
         self.url = url
         self.database = database
         try:
-            self._driver: Driver = GraphDatabase.driver(url, auth=(user, password))
+            self._driver: Driver = GraphDatabase.driver(
+                url, auth=(user, password), notifications_min_severity="OFF"
+            )
             self._driver.verify_connectivity()
             for statement in _SCHEMA:
                 self._driver.execute_query(statement, database_=database)

@@ -100,7 +100,8 @@ class EdgeVectorIndex:
         except BaseException:
             self._lock.close()
             raise
-        self._unoptimized = 0
+        self._pending = 0
+        self._settled = self.count()
         self._closed = False
 
     def _open(self, recreate: bool) -> EdgeShard:
@@ -154,8 +155,8 @@ class EdgeVectorIndex:
                 for p in points[start : start + _BATCH]
             ]
             self._shard.update(UpdateOperation.upsert_points(batch))
-        self._unoptimized += len(points)
-        if self._unoptimized >= OPTIMIZE_AFTER:
+        self._pending += len(points)
+        if self._pending >= max(OPTIMIZE_AFTER, self._settled):
             self.optimize()
 
     def delete(self, node_ids: Sequence[str]) -> None:
@@ -195,13 +196,14 @@ class EdgeVectorIndex:
         return self._shard.count(CountRequest(exact=True))
 
     def flush(self) -> None:
-        """Optimise, then put every write so far on stable storage."""
-        self.optimize()
+        """Put every write so far on stable storage."""
         self._shard.flush()
 
     def optimize(self) -> None:
+        """Run the optimisers until they are done (blocks; seconds per 10k points to index)."""
         self._shard.optimize()
-        self._unoptimized = 0
+        self._pending = 0
+        self._settled = self.count()
 
     def close(self) -> None:
         """Flush (without optimising) and release the lock. Closing twice is harmless."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from orgmind.errors import OrgmindError
+from orgmind.errors import ModelUnavailable
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -34,10 +34,6 @@ _QUERY_CACHE_SIZE = 1024
 
 _loaded: dict[tuple[str, str], Embedder] = {}
 _load_lock = threading.Lock()
-
-
-class ModelUnavailable(OrgmindError):
-    """The embedding model is not on local disk (orgmind never downloads models)."""
 
 
 def packaged_model_path() -> Path:

@@ -173,10 +173,7 @@ class ContextInjector:
         relevance = self._similarity(task, [p.text for p in patterns])
         ranked = sorted(zip(patterns, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
         return [
-            BriefLine(
-                text=f"{p.text} (seen in {len(p.venture_ids)} ventures, n={p.support}, effect {p.effect:+.2f})",
-                cites=(p.id,),
-            )
+            BriefLine(text=p.text, cites=(p.id,))
             for p, _ in ranked
         ]
 

@@ -1,0 +1,401 @@
+"""Brain synthesis: decisions with outcomes become brain version N+1, which SUCCEEDS version N.
+
+Decisions are grouped by kind and chosen option, paraphrased options merged by embedding
+similarity, and split by context value where the context changes the answer. Each group's mean
+outcome gets a 95% t-interval; groups with enough support and a clear sign become insights.
+Insights of version N are carried by their stable ``key``: reinforced by agreeing new evidence,
+weakened when decisions that followed them (their wake-up brief cited them) turned out badly,
+retired when the evidence no longer shows a clear effect. Deterministic; no LLM unless a
+``Summariser`` is given. See docs/synthesis.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
+
+from orgmind.errors import InvalidArgument
+from orgmind.graph.base import DecisionWithOutcomes, GraphStore
+from orgmind.models import BrainVersion, Decision, Insight, InsightStatus, NodeLabel, Venture, utc_now
+from orgmind.synthesis.quality import Estimate, chain, check_immutable, citing_decisions, estimate, insights_of
+
+MIN_SUPPORT = 3
+"""Fewest decisions with outcomes behind an insight."""
+SIMILARITY = 0.8
+"""Cosine similarity (average linkage) above which two option labels of a kind are one option."""
+MAX_LEVELS = 6
+"""Context keys with 2..MAX_LEVELS distinct values (strings or booleans) split groups."""
+MAX_EVIDENCE = 500
+"""DERIVED_FROM links per insight (the most recent decisions); estimates use all of them."""
+
+
+class TextEmbedder(Protocol):
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class InsightKey:
+    """What an insight is about; its string form is ``Insight.key``, stable across versions."""
+
+    kind: str
+    option: str
+    condition: tuple[str, str] | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.kind}|{self.option}"
+        return base if self.condition is None else f"{base}|{self.condition[0]}={self.condition[1]}"
+
+
+def parse_key(key: str) -> InsightKey:
+    """The InsightKey of an ``Insight.key`` string: ``kind|option`` or ``kind|option|name=value``."""
+    kind, option, *rest = key.split("|", 2)
+    if not rest:
+        return InsightKey(kind, option)
+    name, _, value = rest[0].partition("=")
+    return InsightKey(kind, option, (name, value))
+
+
+def normalise(text: str, limit: int = 80) -> str:
+    """Case-folded, whitespace-collapsed label as used in keys."""
+    return " ".join(str(text).casefold().replace("|", "/").replace("=", ":").split())[:limit]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Decisions with outcomes about one kind, option and (optionally) context value."""
+
+    key: InsightKey
+    label: str
+    members: tuple[DecisionWithOutcomes, ...]
+
+    @property
+    def scores(self) -> list[float]:
+        return [m.outcomes[-1].score for m in self.members]
+
+
+@dataclass(frozen=True)
+class InsightDraft:
+    """An insight before it is written; what a Summariser phrases."""
+
+    key: InsightKey
+    label: str
+    role: str | None
+    estimate: Estimate | None
+    track: Estimate | None
+    """Outcomes of the group's decisions whose brief cited the previous version's insight."""
+    status: InsightStatus
+    change: str
+    evidence_ids: tuple[str, ...]
+    text: str
+
+
+class Summariser(Protocol):
+    """Rephrases an insight (e.g. with an LLM); off by default."""
+
+    def phrase(self, draft: InsightDraft) -> str: ...
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """Insight keys by what happened to them against the previous version."""
+
+    new: tuple[str, ...] = ()
+    reinforced: tuple[str, ...] = ()
+    weakened: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.reinforced or self.weakened or self.retired)
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """The brain version (new when ``created``, else the unchanged latest), its insights, the diff."""
+
+    version: BrainVersion | None
+    insights: list[Insight]
+    diff: VersionDiff
+    created: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "version": self.version.to_json_dict() if self.version else None,
+            "insights": [i.to_json_dict() for i in self.insights],
+            "diff": {name: list(keys) for name, keys in asdict(self.diff).items()},
+        }
+
+
+def synthesize(
+    graph: GraphStore,
+    embedder: TextEmbedder,
+    venture: str,
+    role: str | None = None,
+    now: datetime | None = None,
+    summariser: Summariser | None = None,
+) -> SynthesisResult:
+    """Synthesize brain version N+1 of the venture (``role`` None: the venture-wide brain).
+
+    Uses every decision with an outcome of the venture (and role). Writes the version and its
+    insights in one ``graph.upsert``, unless nothing changed against version N (then returns N,
+    ``created=False``) or there is neither a previous version nor any insight.
+    """
+    now = now or utc_now()
+    if not isinstance(graph.get(venture), Venture):
+        raise InvalidArgument("venture", f"no venture with id {venture!r}")
+    versions = chain(graph, venture, role)
+    previous = versions[-1] if versions else None
+    if previous is not None and now < previous.created_at:
+        raise InvalidArgument("now", f"is before brain version {previous.version} ({previous.created_at.isoformat()})")
+    old = insights_of(graph, previous.id) if previous else []
+    carried = {i.key: i for i in old if i.key and i.status != InsightStatus.RETIRED}
+    items = _evidence(graph, venture, role)
+    groups = group_decisions(items, embedder, preferred={(k.kind, k.option) for k in map(parse_key, carried)})
+    drafts = _drafts(groups, carried, citing_decisions(graph, [i.id for i in carried.values()]), previous)
+    drafts += [_vanished(parse_key(key), insight) for key, insight in carried.items()
+               if key not in {str(d.key) for d in drafts}]
+    if summariser is not None:
+        drafts = [replace(d, text=(summariser.phrase(d).strip() or d.text)[:10_000]) for d in drafts]
+    diff = VersionDiff(**{name: tuple(sorted(str(d.key) for d in drafts if d.change == name))
+                          for name in ("new", "reinforced", "weakened", "retired", "unchanged")})
+    if not drafts or (previous is not None and not diff.changed and not _renumbered(drafts, carried)):
+        return SynthesisResult(previous, old, diff, created=False)
+    number = previous.version + 1 if previous else 1
+    version = BrainVersion(
+        id=f"brn_{_digest(venture, role or '')[:12]}_v{number:04d}", venture_id=venture, role=role,
+        version=number, previous_id=previous.id if previous else None, created_at=now,
+        summary=_summary(number, drafts, diff, len(items)),
+    )
+    insights = [_insight(d, version, role) for d in drafts]
+    check_immutable(graph, [version, *insights])
+    graph.upsert([version, *insights])
+    return SynthesisResult(version, sorted(insights, key=lambda i: (i.key or "", i.id)), diff, created=True)
+
+
+def group_decisions(
+    items: Sequence[DecisionWithOutcomes],
+    embedder: TextEmbedder,
+    *,
+    threshold: float = SIMILARITY,
+    preferred: Iterable[tuple[str, str]] = (),
+) -> list[Group]:
+    """Groups per kind and option cluster, plus their splits by context value.
+
+    An item's option is ``chosen``, else ``context["option"]``, else its title. A cluster is
+    named by its most frequent option, preferring one in ``preferred`` (kind, option) so keys
+    stay stable across versions.
+    """
+    favoured = set(preferred)
+    by_kind: dict[str, list[DecisionWithOutcomes]] = defaultdict(list)
+    for item in items:
+        by_kind[item.decision.kind].append(item)
+    written = {kind: [_option_of(m.decision) for m in members] for kind, members in by_kind.items()}
+    variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for kind, texts in written.items():
+        for text in texts:
+            variants[(kind, normalise(text))][text] += 1
+    labels = sorted(variants)
+    display = {label: _most_common(counts) for label, counts in variants.items()}
+    vectors = _unit_vectors(embedder, [display[label] for label in labels])
+    position = {label: row for row, label in enumerate(labels)}
+    groups: list[Group] = []
+    for kind in sorted(by_kind):
+        members, names = by_kind[kind], [normalise(w) for w in written[kind]]
+        counts = Counter(names)
+        distinct = sorted(counts)
+        rows = [position[(kind, n)] for n in distinct]
+        clusters = cluster_labels(vectors[rows], threshold)
+        levels = _context_levels(members)
+        for cluster in sorted(set(clusters)):
+            inside = [n for n, c in zip(distinct, clusters) if c == cluster]
+            canonical = _most_common({n: counts[n] for n in [n for n in inside if (kind, n) in favoured] or inside})
+            chosen = tuple(m for m, n in zip(members, names) if n in inside)
+            base = Group(InsightKey(kind, canonical), display[(kind, canonical)], chosen)
+            groups.append(base)
+            for name, values in levels.items():
+                for value in values:
+                    subset = tuple(m for m in chosen if _context_value(m.decision, name) == value)
+                    if subset:
+                        groups.append(Group(InsightKey(kind, canonical, (normalise(name, 30), value)), base.label, subset))
+    return groups
+
+
+def cluster_labels(vectors: np.ndarray, threshold: float = SIMILARITY) -> list[int]:
+    """Cluster number per unit vector: average-linkage clusters of cosine similarity >= ``threshold``."""
+    if len(vectors) < 2:
+        return [1] * len(vectors)
+    distances = np.clip(pdist(vectors, "cosine"), 0.0, 2.0)
+    return [int(c) for c in fcluster(linkage(distances, "average"), t=1 - threshold, criterion="distance")]
+
+
+def _unit_vectors(embedder: TextEmbedder, texts: Sequence[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 1))
+    vectors = np.asarray(embedder.embed_documents(list(texts)), dtype=float)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+# ---- drafting --------------------------------------------------------------------------------
+
+
+def _drafts(
+    groups: Sequence[Group], carried: Mapping[str, Insight], followed: Mapping[str, set[str]],
+    previous: BrainVersion | None,
+) -> list[InsightDraft]:
+    overall = {(g.key.kind, g.key.option): estimate(g.scores) for g in groups if g.key.condition is None}
+    drafts = []
+    for group in groups:
+        est = estimate(group.scores)
+        prev = carried.get(str(group.key))
+        if prev is None and group.key.condition and not _differs(est, overall[(group.key.kind, group.key.option)]):
+            continue
+        track_ids = followed.get(prev.id, set()) if prev else set()
+        track = _estimate_of([m for m in group.members if m.decision.id in track_ids])
+        fresh = _estimate_of([m for m in group.members
+                              if previous is not None and m.outcomes[-1].observed_at > previous.created_at])
+        decided = _decide(est, prev, track, fresh)
+        if decided is None:
+            continue
+        status, change = decided
+        recent = sorted(group.members, key=lambda m: (m.decision.made_at, m.decision.id))[-MAX_EVIDENCE:]
+        roles = {m.decision.role for m in group.members}
+        drafts.append(InsightDraft(
+            key=group.key, label=group.label, role=roles.pop() if len(roles) == 1 else None, estimate=est,
+            track=track, status=status, change=change, evidence_ids=tuple(m.decision.id for m in recent),
+            text=_text(group.key, group.label, est, status, track),
+        ))
+    return drafts
+
+
+def _decide(
+    est: Estimate, prev: Insight | None, track: Estimate | None, fresh: Estimate | None
+) -> tuple[InsightStatus, str] | None:
+    """(status, change) of a group's insight given the previous version's, or None to leave it out."""
+    qualifies = est.n >= MIN_SUPPORT and est.sign != 0
+    if prev is None:
+        return (InsightStatus.ACTIVE, "new") if qualifies else None
+    direction = 1 if prev.effect >= 0 else -1
+    if not qualifies or (track is not None and track.n >= MIN_SUPPORT and track.sign == -direction):
+        return InsightStatus.RETIRED, "retired"
+    if est.sign != direction:
+        return InsightStatus.ACTIVE, "new"
+    if track is not None and track.n >= 2 and track.mean * direction < 0:
+        return InsightStatus.WEAKENED, "weakened"
+    if any(e is not None and e.mean * direction > 0 for e in (track, fresh)):
+        return InsightStatus.ACTIVE, "reinforced"
+    return prev.status, "unchanged"
+
+
+def _differs(conditional: Estimate, overall: Estimate) -> bool:
+    """Whether a context changes the answer: a clear sign that the overall estimate lacks or
+    contradicts, or an interval that excludes the overall mean."""
+    if conditional.sign == 0 or conditional.low is None or conditional.high is None:
+        return False
+    return overall.sign != conditional.sign or not conditional.low <= overall.mean <= conditional.high
+
+
+def _vanished(key: InsightKey, prev: Insight) -> InsightDraft:
+    return InsightDraft(key=key, label=key.option, role=prev.role, estimate=None, track=None,
+                        status=InsightStatus.RETIRED, change="retired", evidence_ids=(),
+                        text=f"Retired: no evidence is left for '{key.option}' in {_scope(key)}.")
+
+
+def _text(key: InsightKey, label: str, est: Estimate, status: InsightStatus, track: Estimate | None) -> str:
+    numbers = f"mean outcome {est.mean:+.2f} (n={est.n})"
+    if est.low is not None and est.high is not None:
+        numbers = f"mean outcome {est.mean:+.2f} (95% CI {est.low:+.2f}..{est.high:+.2f}, n={est.n})"
+    followed = f"decisions that followed it scored {track.mean:+.2f} on average (n={track.n})" if track else ""
+    if status == InsightStatus.RETIRED:
+        tail = f" {followed[0].upper()}{followed[1:]}." if followed else ""
+        return f"Retired: '{label}' for {_scope(key)} no longer holds: {numbers}.{tail}"
+    claim = f"For {_scope(key)}, '{label}' worked" if est.mean > 0 else f"Avoid '{label}' for {_scope(key)}"
+    weakened = f" Weakened: {followed}." if status == InsightStatus.WEAKENED and followed else ""
+    return f"{claim}: {numbers}.{weakened}"
+
+
+def _scope(key: InsightKey) -> str:
+    return f"{key.kind} decisions" + (f" with {key.condition[0]} = {key.condition[1]}" if key.condition else "")
+
+
+def _insight(draft: InsightDraft, version: BrainVersion, role: str | None) -> Insight:
+    est = draft.estimate
+    return Insight(
+        id=f"ins_{_digest(version.id, str(draft.key))[:20]}", venture_id=version.venture_id, text=draft.text,
+        role=draft.role, kind=draft.key.kind, key=str(draft.key), scope="role" if role else "venture",
+        support=est.n if est else 0, effect=_clip(est.mean) if est else 0.0,
+        interval_low=_clip(est.low) if est else None, interval_high=_clip(est.high) if est else None,
+        confidence=1 - est.p_value if est and est.p_value is not None else 0.0, status=draft.status,
+        brain_version_id=version.id, evidence_ids=list(draft.evidence_ids), created_at=version.created_at,
+    )
+
+
+def _renumbered(drafts: Sequence[InsightDraft], carried: Mapping[str, Insight]) -> bool:
+    """Whether any estimate differs from the insight it carries."""
+    for draft in drafts:
+        prev, est = carried.get(str(draft.key)), draft.estimate
+        if prev is None or est is None or (prev.support, prev.effect) != (est.n, _clip(est.mean)):
+            return True
+    return False
+
+
+def _summary(number: int, drafts: Sequence[InsightDraft], diff: VersionDiff, evidence: int) -> str:
+    status = Counter(d.status.value for d in drafts)
+    return (f"v{number}: {status['active']} active, {status['weakened']} weakened, {status['retired']} retired "
+            f"insights from {evidence} decisions with outcomes (new {len(diff.new)}, reinforced "
+            f"{len(diff.reinforced)}, weakened {len(diff.weakened)}, retired {len(diff.retired)}).")
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _evidence(graph: GraphStore, venture: str, role: str | None) -> list[DecisionWithOutcomes]:
+    decisions = [n for n in graph.scan(venture, [NodeLabel.DECISION])
+                 if isinstance(n, Decision) and (role is None or n.role == role)]
+    outcomes = graph.outcomes_of([d.id for d in decisions])
+    return [DecisionWithOutcomes(d, tuple(outcomes[d.id])) for d in decisions if outcomes.get(d.id)]
+
+
+def _estimate_of(members: Sequence[DecisionWithOutcomes]) -> Estimate | None:
+    return estimate([m.outcomes[-1].score for m in members]) if members else None
+
+
+def _option_of(decision: Decision) -> str:
+    option = decision.context.get("option")
+    return decision.chosen or (option if isinstance(option, str) and option.strip() else decision.title)
+
+
+def _context_levels(members: Sequence[DecisionWithOutcomes]) -> dict[str, list[str]]:
+    values: dict[str, set[str]] = defaultdict(set)
+    for member in members:
+        for name in member.decision.context:
+            value = _context_value(member.decision, name)
+            if name != "option" and value is not None:
+                values[name].add(value)
+    return {name: sorted(v) for name, v in sorted(values.items()) if 2 <= len(v) <= MAX_LEVELS}
+
+
+def _context_value(decision: Decision, name: str) -> str | None:
+    value = decision.context.get(name)
+    return normalise(str(value), 40) if isinstance(value, (str, bool)) else None
+
+
+def _most_common(counts: Mapping[str, int]) -> str:
+    return min(counts, key=lambda name: (-counts[name], name))
+
+
+def _clip(value: float) -> float:
+    return max(-1.0, min(1.0, value))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()

@@ -1,0 +1,272 @@
+"""Brain synthesis, version queries, immutability and the decision-quality scorecard.
+
+Statistics are checked against hand-computed answers; everything else runs through the real
+embedded backend and embedding model (one OrgMind per module, one venture per test).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
+from orgmind.graph.base import DecisionWithOutcomes, Direction
+from orgmind.mind import OrgMind
+from orgmind.models import (
+    BrainVersion,
+    Decision,
+    Insight,
+    InsightStatus,
+    Node,
+    Outcome,
+    RelType,
+    Venture,
+)
+from orgmind.synthesis.quality import (
+    brain_at,
+    check_immutable,
+    estimate,
+    scorecard,
+    version_of_decision,
+    welch,
+)
+from orgmind.synthesis.synthesize import InsightDraft, group_decisions, parse_key, synthesize
+
+T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+_ids = itertools.count()
+
+
+def decisions(venture: str, kind: str, option: str, scores: list[float], at: datetime, *,
+              role: str = "cmo", wakeup_id: str | None = None, version_id: str | None = None,
+              **context: str) -> list[Node]:
+    """Decisions choosing ``option``, each with an outcome a day later."""
+    records: list[Node] = []
+    for score in scores:
+        number = next(_ids)
+        decision = Decision(id=f"{venture}-d{number}", venture_id=venture, role=role, kind=kind,
+                            title=f"{kind}: go with {option}", chosen=option, context=context,
+                            wakeup_id=wakeup_id, brain_version_id=version_id, made_at=at)
+        records += [decision, Outcome(id=f"{venture}-o{number}", venture_id=venture, decision_id=decision.id,
+                                      score=score, observed_at=at + timedelta(days=1))]
+    return records
+
+
+def items(records: list[Node]) -> list[DecisionWithOutcomes]:
+    outcomes = {r.decision_id: r for r in records if isinstance(r, Outcome)}
+    return [DecisionWithOutcomes(r, (outcomes[r.id],)) for r in records if isinstance(r, Decision)]
+
+
+@pytest.fixture(scope="module")
+def mind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgMind]:
+    with OrgMind.open(home=tmp_path_factory.mktemp("synthesis")) as opened:
+        yield opened
+
+
+def new_venture(mind: OrgMind, venture: str) -> None:
+    mind.record(Venture(id=venture, name=venture.title(), created_at=T0 - timedelta(days=30)))
+
+
+# ---- statistics ------------------------------------------------------------------------------
+
+
+def test_estimate_matches_the_t_interval_by_hand() -> None:
+    est = estimate([0.2, 0.4, 0.6])
+    half = 4.302652729911275 * 0.2 / math.sqrt(3)  # t(0.975, df=2) * sd / sqrt(n)
+    assert est.n == 3 and est.mean == pytest.approx(0.4)
+    assert (est.low, est.high) == (pytest.approx(0.4 - half), pytest.approx(0.4 + half))
+    assert est.p_value == pytest.approx(0.07418, abs=1e-4) and est.sign == 0  # not a clear sign
+    assert est.success_rate == 1.0
+    tight = estimate([-0.5, -0.5, -0.5])
+    assert (tight.low, tight.high, tight.p_value, tight.sign) == (-0.5, -0.5, 0.0, -1)
+    single = estimate([0.3])
+    assert (single.low, single.high, single.p_value, single.sign) == (None, None, None, 0)
+
+
+def test_welch_matches_the_formula() -> None:
+    before, after = [0.1, 0.2, 0.3], [0.5, 0.6, 0.7, 0.8]
+    var_b, var_a = 0.01, 0.05 / 3
+    se2 = var_b / 3 + var_a / 4
+    t = (0.65 - 0.2) / math.sqrt(se2)
+    df = se2**2 / ((var_b / 3) ** 2 / 2 + (var_a / 4) ** 2 / 3)
+    change = welch(before, after)
+    assert change is not None and change.delta == pytest.approx(0.45)
+    assert change.t == pytest.approx(t) and change.p_value == pytest.approx(2 * stats.t.sf(t, df))
+    assert change.significant
+    assert welch([], after) is None
+    assert welch([0.1], after).p_value is None
+
+
+# ---- grouping --------------------------------------------------------------------------------
+
+
+def test_paraphrased_options_are_one_group_and_distinct_ones_are_not(mind: OrgMind) -> None:
+    records = (decisions("g", "channel", "LinkedIn ads", [0.4, 0.5], T0)
+               + decisions("g", "channel", "LinkedIn advertising", [0.6], T0)
+               + decisions("g", "channel", "ads on  LinkedIn", [0.3], T0)
+               + decisions("g", "channel", "TikTok ads", [-0.4, -0.5, -0.3], T0)
+               + decisions("g", "pricing", "raise price", [0.2, 0.3], T0, role="ceo")
+               + decisions("g", "pricing", "lower price", [-0.2, -0.3], T0, role="ceo"))
+    groups = {str(g.key): g for g in group_decisions(items(records), mind.index.embedder)}
+    assert set(groups) == {"channel|linkedin ads", "channel|tiktok ads", "pricing|raise price", "pricing|lower price"}
+    assert groups["channel|linkedin ads"].label == "LinkedIn ads"
+    assert sorted(groups["channel|linkedin ads"].scores) == [0.3, 0.4, 0.5, 0.6]
+    favoured = group_decisions(items(records), mind.index.embedder, preferred=[("channel", "ads on linkedin")])
+    assert "channel|ads on linkedin" in {str(g.key) for g in favoured}, "a previous version's key is kept"
+
+
+def test_context_splits_only_where_the_context_changes_the_answer(mind: OrgMind) -> None:
+    new_venture(mind, "ctx")
+    mind.record_many(decisions("ctx", "channel", "TikTok ads", [0.5, 0.6, 0.55, 0.5], T0, segment="d2c")
+                     + decisions("ctx", "channel", "TikTok ads", [-0.5, -0.6, -0.5, -0.55], T0, segment="b2b")
+                     + decisions("ctx", "channel", "Google search ads", [0.3, 0.35, 0.3], T0, segment="d2c")
+                     + decisions("ctx", "channel", "Google search ads", [0.3, 0.3, 0.35], T0, segment="b2b"))
+    result = synthesize(mind.graph, mind.index.embedder, "ctx", now=T0 + timedelta(days=2))
+    texts = {i.key: i.text for i in result.insights}
+    assert set(texts) == {"channel|google search ads", "channel|tiktok ads|segment=b2b", "channel|tiktok ads|segment=d2c"}
+    assert texts["channel|tiktok ads|segment=b2b"].startswith("Avoid 'TikTok ads' for channel decisions with segment = b2b")
+    assert parse_key("channel|tiktok ads|segment=d2c").condition == ("segment", "d2c")
+
+
+# ---- versions, diff, feedback from decision quality ----------------------------------------
+
+
+def test_versions_chain_diff_and_feedback_from_cited_briefs(mind: OrgMind) -> None:
+    new_venture(mind, "chain")
+    mind.record_many(decisions("chain", "channel", "LinkedIn ads", [0.4, 0.5, 0.6, 0.45], T0)
+                     + decisions("chain", "channel", "TikTok ads", [-0.5, -0.4, -0.6], T0)
+                     + decisions("chain", "channel", "Google search ads", [0.4, 0.5, 0.45, 0.5, 0.55], T0)
+                     + decisions("chain", "channel", "podcast sponsorships", [0.3, -0.2, 0.1], T0))
+    t1 = T0 + timedelta(days=5)
+    first = synthesize(mind.graph, mind.index.embedder, "chain", now=t1)
+    v1 = first.version
+    assert first.created and v1 is not None and (v1.version, v1.previous_id) == (1, None)
+    assert first.diff.new == ("channel|google search ads", "channel|linkedin ads", "channel|tiktok ads")
+    linkedin = next(i for i in first.insights if i.key == "channel|linkedin ads")
+    assert linkedin.text == ("For channel decisions, 'LinkedIn ads' worked: mean outcome +0.49 "
+                             "(95% CI +0.35..+0.62, n=4).")
+    assert (linkedin.support, linkedin.role, linkedin.status) == (4, "cmo", InsightStatus.ACTIVE)
+    evidence = mind.graph.edges_of([linkedin.id], direction=Direction.OUT, rel_types=[RelType.DERIVED_FROM])
+    assert sorted(e.target for e in evidence) == sorted(linkedin.evidence_ids) and len(evidence) == 4
+
+    brief = mind.wake_up("chain", "cmo", task="choose the paid channel", budget_tokens=4000, now=t1)
+    cited = set(brief.section("current_brain").lines[i].cites[0] for i in range(3))
+    assert cited == {i.id for i in first.insights}
+    google = next(i for i in first.insights if i.key == "channel|google search ads")
+    followed = decisions("chain", "channel", "Google search ads", [-0.1, -0.2], t1, wakeup_id=brief.wakeup_id,
+                         version_id=v1.id)
+    mind.record_many(followed
+                     + decisions("chain", "channel", "LinkedIn ads", [0.5], t1)
+                     + decisions("chain", "channel", "TikTok ads", [0.6, 0.5, 0.7], t1)
+                     + decisions("chain", "pricing", "add annual discount", [0.3, 0.4, 0.35], t1, role="ceo"))
+    with pytest.raises(InvalidArgument):
+        synthesize(mind.graph, mind.index.embedder, "chain", now=t1 - timedelta(hours=1))
+    t2 = t1 + timedelta(days=5)
+    second = synthesize(mind.graph, mind.index.embedder, "chain", now=t2)
+    v2 = second.version
+    assert second.created and v2 is not None and (v2.version, v2.previous_id) == (2, v1.id)
+    assert [n.id for n in mind.graph.neighbours(v2.id, direction=Direction.OUT, rel_types=[RelType.SUCCEEDS])] == [v1.id]
+    diff = second.diff
+    assert (diff.new, diff.reinforced, diff.weakened, diff.retired, diff.unchanged) == (
+        ("pricing|add annual discount",), ("channel|linkedin ads",), ("channel|google search ads",),
+        ("channel|tiktok ads",), ())
+    status = {i.key: i for i in second.insights}
+    assert status["channel|google search ads"].status == InsightStatus.WEAKENED
+    assert "Weakened: decisions that followed it scored -0.15 on average (n=2)" in status["channel|google search ads"].text
+    assert status["channel|tiktok ads"].status == InsightStatus.RETIRED
+    assert status["channel|tiktok ads"].text.startswith("Retired: 'TikTok ads' for channel decisions no longer holds")
+
+    old, old_insights = brain_at(mind.graph, "chain", None, 1)
+    assert old == v1 and old_insights == first.insights, "version 1 is untouched"
+    assert not {i.id for i in first.insights} & {i.id for i in second.insights}
+    shown = mind.wake_up("chain", "cmo", task="choose the paid channel", budget_tokens=4000, now=t2)
+    assert {line.cites[0] for line in shown.section("current_brain").lines} == {status["channel|linkedin ads"].id}
+    assert version_of_decision(mind.graph, followed[0].id) == v1
+
+    again = synthesize(mind.graph, mind.index.embedder, "chain", now=t2 + timedelta(days=1))
+    assert not again.created and again.version == v2 and again.diff.unchanged == ("channel|google search ads", "channel|linkedin ads", "pricing|add annual discount")
+
+
+def test_summariser_phrases_insights(mind: OrgMind) -> None:
+    class Plain:
+        def phrase(self, draft: InsightDraft) -> str:
+            return f"Prefer {draft.label} ({draft.key.kind}, n={draft.estimate.n})"
+
+    new_venture(mind, "phrase")
+    mind.record_many(decisions("phrase", "vendor", "a paid SaaS vendor", [0.3, 0.4, 0.5], T0, role="cto"))
+    result = synthesize(mind.graph, mind.index.embedder, "phrase", role="cto", now=T0 + timedelta(days=2),
+                        summariser=Plain())
+    assert [i.text for i in result.insights] == ["Prefer a paid SaaS vendor (vendor, n=3)"]
+    assert result.version.role == "cto" and result.insights[0].scope == "role"
+
+
+# ---- immutability ------------------------------------------------------------------------------
+
+
+def test_immutability_guard(mind: OrgMind) -> None:
+    new_venture(mind, "frozen")
+    mind.record_many(decisions("frozen", "hiring", "contractor team", [-0.4, -0.5, -0.45], T0, role="cto"))
+    v1 = synthesize(mind.graph, mind.index.embedder, "frozen", now=T0 + timedelta(days=2))
+    version, insight = v1.version, v1.insights[0]
+    check_immutable(mind.graph, [version, insight])  # rewriting unchanged is fine
+    for changed in (version.model_copy(update={"summary": "rewritten"}),
+                    insight.model_copy(update={"status": InsightStatus.RETIRED})):
+        with pytest.raises(InvalidRecord) as caught:
+            check_immutable(mind.graph, [changed])
+        assert caught.value.field == "version"
+    joining = Insight(venture_id="frozen", text="Late addition", brain_version_id=version.id)
+    check_immutable(mind.graph, [joining])  # v1 is still open: nothing ran under it, nothing succeeds it
+    mind.wake_up("frozen", "cto", now=T0 + timedelta(days=2))
+    with pytest.raises(InvalidRecord, match="sealed"):
+        check_immutable(mind.graph, [joining])
+    fresh = BrainVersion(venture_id="frozen", version=2, previous_id=version.id, created_at=T0 + timedelta(days=3))
+    check_immutable(mind.graph, [fresh, Insight(venture_id="frozen", text="New", brain_version_id=fresh.id)])
+
+
+# ---- scorecard -----------------------------------------------------------------------------------
+
+
+def test_scorecard_per_version_and_per_insight(mind: OrgMind) -> None:
+    new_venture(mind, "score")
+    before, under_v1, under_v2 = [-0.3, 0.1, -0.2, 0.0], [0.2, 0.4, 0.1, 0.5, 0.3], [0.6, 0.5, 0.7]
+    v1 = BrainVersion(id="score-v1", venture_id="score", version=1, created_at=T0 + timedelta(days=1))
+    v2 = BrainVersion(id="score-v2", venture_id="score", version=2, previous_id=v1.id, created_at=T0 + timedelta(days=2))
+    tip = Insight(id="score-i", venture_id="score", role="cmo", kind="channel", key="channel|linkedin ads",
+                  text="LinkedIn ads work for us", brain_version_id=v2.id, support=5, effect=0.3)
+    early = decisions("score", "channel", "TikTok ads", before, T0)
+    mind.record_many(early + [v1]
+                     + decisions("score", "channel", "LinkedIn ads", under_v1, T0 + timedelta(days=1), version_id=v1.id)
+                     + [v2, tip])
+    brief = mind.wake_up("score", "cmo", task="choose the paid channel", now=T0 + timedelta(days=2))
+    assert tip.id in brief.cited_ids
+    via_wakeup = decisions("score", "channel", "LinkedIn ads", under_v2, T0 + timedelta(days=2), wakeup_id=brief.wakeup_id)
+    mind.record_many(via_wakeup)
+    assert version_of_decision(mind.graph, via_wakeup[0].id) == v2
+    assert version_of_decision(mind.graph, early[0].id) is None
+    with pytest.raises(NotFound):
+        version_of_decision(mind.graph, "no-such-decision")
+
+    card = scorecard(mind.graph, "score")
+    rows = {row.label: row for row in card.versions}
+    assert list(rows) == ["before v1", "v1", "v2"]
+    assert [(r.decisions, r.outcomes) for r in rows.values()] == [(4, 4), (5, 5), (3, 3)]
+    for label, scores in (("before v1", before), ("v1", under_v1), ("v2", under_v2)):
+        est = estimate(scores)
+        assert (rows[label].mean, rows[label].low, rows[label].high) == (est.mean, est.low, est.high)
+    assert rows["v1"].success_rate == 1.0 and rows["before v1"].success_rate == 0.25
+    expected = stats.ttest_ind(under_v1, before, equal_var=False)
+    assert rows["v1"].change.p_value == pytest.approx(expected.pvalue)
+    assert rows["v1"].change.delta == pytest.approx(0.3 - (-0.1))
+    assert rows["before v1"].change is None
+    (insight_row,) = card.insights
+    assert (insight_row.insight_id, insight_row.version, insight_row.decisions, insight_row.outcomes) == ("score-i", 2, 3, 3)
+    assert insight_row.mean == pytest.approx(0.6)
+    assert card.to_json()["versions"][1]["change"]["p_value"] == pytest.approx(expected.pvalue)
+    assert brain_at(mind.graph, "score", None, 2) == (v2, [tip])
+    with pytest.raises(NotFound):
+        brain_at(mind.graph, "score", None, 3)
