@@ -277,6 +277,59 @@ def ask_similar_command(
                    f"-> {p.score:+.2f} {p.outcome_summary}")
 
 
+approvals_app = typer.Typer(help="Decisions waiting for human approval.", no_args_is_help=True)
+app.add_typer(approvals_app, name="approvals")
+
+
+@approvals_app.command("list")
+def approvals_list_command(
+    ctx: typer.Context,
+    venture: Annotated[Optional[str], typer.Option(help="Only this venture.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List escalations waiting for a human decision, oldest first."""
+    with _open(ctx) as mind:
+        pending = mind.pending_approvals(venture)
+    if as_json:
+        typer.echo(json.dumps([{"escalation": e.to_json_dict(), "decision": d.to_json_dict()} for e, d in pending], indent=2))
+        return
+    if not pending:
+        typer.echo("nothing is waiting for approval")
+    for escalation, decision in pending:
+        typer.echo(f"{escalation.id}  {decision.venture_id}  {escalation.gate}  since {escalation.requested_at:%Y-%m-%d %H:%M}  "
+                   f"[{decision.role}] {decision.title}")
+
+
+def _resolve_command(ctx: typer.Context, escalation_id: str, approve: bool, by: str, note: str | None) -> None:
+    with _open(ctx) as mind:
+        resolver = mind.approve if approve else mind.reject
+        escalation, decision = resolver(escalation_id, by=by, note=note)
+    typer.echo(f"{escalation.id} {escalation.status.value} by {escalation.resolver} at "
+               f"{escalation.resolved_at:%Y-%m-%d %H:%M} UTC; decision {decision.id} is now {decision.status.value}")
+
+
+@approvals_app.command("approve")
+def approvals_approve_command(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(help="The escalation to approve.")],
+    by: Annotated[str, typer.Option(help="Who approves (kept in the audit trail).")],
+    note: Annotated[Optional[str], typer.Option(help="Why.")] = None,
+) -> None:
+    """Approve a pending escalation; its decision may then be executed."""
+    _resolve_command(ctx, escalation_id, True, by, note)
+
+
+@approvals_app.command("reject")
+def approvals_reject_command(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(help="The escalation to reject.")],
+    by: Annotated[str, typer.Option(help="Who rejects (kept in the audit trail).")],
+    note: Annotated[Optional[str], typer.Option(help="Why.")] = None,
+) -> None:
+    """Reject a pending escalation; its decision can never be executed."""
+    _resolve_command(ctx, escalation_id, False, by, note)
+
+
 DEMO_TASK = "The event pipeline hits 1.9 s p95 at peak; decide whether to re-architect it this quarter"
 
 

@@ -8,7 +8,8 @@ Qdrant) are translated at the boundary where they occur::
      │    ├── InvalidRecord          a record failed validation
      │    │    ├── MissingReference  a record points at an id that is not stored (or not in its venture)
      │    │    └── IdConflict        an id is already used by a node of another kind or venture
-     │    └── InvalidArgument        a call's argument is wrong (unknown venture, bad scope, ...)
+     │    ├── InvalidArgument        a call's argument is wrong (unknown venture, bad scope, ...)
+     │    └── PolicyError            an approval policy file is unusable; names file, line and key
      ├── NotFound               no node with that id
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
@@ -30,6 +31,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "OrgmindError",
+    "PolicyError",
     "StoreLocked",
     "StoreUnavailable",
 ]
@@ -88,3 +90,17 @@ class IndexMismatch(OrgmindError):
 
 class ModelUnavailable(OrgmindError):
     """The embedding model is not on local disk (orgmind never downloads models)."""
+
+
+class PolicyError(InvalidInput):
+    """A policy file that cannot be used.
+
+    ``file`` names it, ``line`` is the 1-based line (None when unknown), ``key`` the key path
+    (``gates[2].amount_above``; None for TOML syntax errors) and ``reason`` says what is wrong.
+    """
+
+    def __init__(self, file: str, line: int | None, key: str | None, reason: str) -> None:
+        super().__init__(key or "(file)", reason)
+        self.file, self.line, self.key = file, line, key
+        where = f"{file}:{line}" if line else file
+        self.args = (f"{where}: {key}: {reason}" if key else f"{where}: {reason}",)

@@ -16,6 +16,7 @@ from orgmind.graph.base import NodeQuery
 from orgmind.models import (
     Brief,
     Decision,
+    Escalation,
     Node,
     NodeLabel,
     Pattern,
@@ -35,6 +36,8 @@ from orgmind.retrieval.index import SearchIndex
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import Scope, visible_ventures
 from orgmind.retrieval.vectors import VectorIndex
+from orgmind.synthesis.approvals import gate_decisions, pending_approvals, resolve
+from orgmind.synthesis.gates import Policy, load_policy
 from orgmind.synthesis.patterns import mine_patterns, write_patterns
 
 log = logging.getLogger(__name__)
@@ -69,12 +72,13 @@ def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = Fal
 class OrgMind:
     """The organisation's memory. Open it with ``OrgMind.open(...)``; close it when done."""
 
-    def __init__(self, settings: Settings, graph: GraphStore, index: SearchIndex) -> None:
+    def __init__(self, settings: Settings, graph: GraphStore, index: SearchIndex, policy: Policy) -> None:
         self.settings = settings
         self.graph = graph
         self.index = index
+        self.policy = policy
         self.search = HybridSearch(graph, index)
-        self.injector = ContextInjector(graph, self.search)
+        self.injector = ContextInjector(graph, self.search, policy.gates)
         self._needs_reconcile = True
 
     @classmethod
@@ -91,6 +95,7 @@ class OrgMind:
             settings = Settings(**given)
         elif given:
             settings = Settings(**{**settings.model_dump(), **given})
+        policy = load_policy(settings.policy_file)
         graph = open_graph(settings)
         try:
             embedder = Embedder.load(settings.model)
@@ -98,7 +103,7 @@ class OrgMind:
         except BaseException:
             graph.close()
             raise
-        mind = cls(settings, graph, index)
+        mind = cls(settings, graph, index, policy)
         if reindex:
             index.rebuild()
         mind.reconcile()
@@ -111,8 +116,13 @@ class OrgMind:
         return self.record_many([obj])[0]
 
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
-        """Validate and store records in one transaction (all or none), then index them."""
-        nodes = [as_node(obj) for obj in objs]
+        """Validate and store records in one transaction (all or none), then index them.
+
+        A new decision that an approval gate matches is stored as ``pending_approval`` with an
+        Escalation (returned right after it); a gated decision cannot be marked executed before
+        it is approved. Returns the records as stored.
+        """
+        nodes = gate_decisions(self.policy, self.graph, [as_node(obj) for obj in objs], utc_now())
         self._write(nodes)
         return nodes
 
@@ -141,7 +151,10 @@ class OrgMind:
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
-        """Import a JSONL file (see docs/import-format.md); bad lines are reported, good ones kept."""
+        """Import a JSONL file (see docs/import-format.md); bad lines are reported, good ones kept.
+
+        An import records history as it happened: approval gates are not applied to it.
+        """
         return import_jsonl(self.graph, Path(path), write=self._write, batch_size=batch_size, on_commit=on_commit)
 
     def reconcile(self) -> int:
@@ -230,6 +243,26 @@ class OrgMind:
             now=now,
         )
         return self.search.search(request)
+
+    # ---- approvals -----------------------------------------------------------------------------
+
+    def pending_approvals(self, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
+        """Escalations waiting for a person, oldest first, with their decisions."""
+        return pending_approvals(self.graph, venture)
+
+    def approve(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
+        """Approve a pending escalation: who, when (now) and why are kept on it."""
+        return self._resolve(escalation_id, True, by, note)
+
+    def reject(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
+        """Reject a pending escalation; its decision becomes ``rejected`` and cannot be executed."""
+        return self._resolve(escalation_id, False, by, note)
+
+    def _resolve(self, escalation_id: str, approve: bool, by: str, note: str | None) -> tuple[Escalation, Decision]:
+        escalation, decision = resolve(self.graph, escalation_id, approve, by, note, utc_now())
+        self.graph.mark_indexed([escalation.id])
+        self.index.index([decision])
+        return escalation, decision
 
     # ---- cross-venture learning ---------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from orgmind.errors import InvalidInput
+from orgmind.errors import PolicyError
 from orgmind.models import Decision, Scalar, Slug, Text
 
 DEFAULT_POLICY_FILE = "default_policy.toml"
@@ -35,20 +35,6 @@ _ORDERED = {">", ">=", "<", "<="}
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 _TABLE = re.compile(r"^\s*(\[\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
-
-
-class PolicyError(InvalidInput):
-    """A policy file that cannot be used.
-
-    ``file`` names it, ``line`` is the 1-based line (None when unknown), ``key`` the key path
-    (``gates[2].amount_above``; None for TOML syntax errors) and ``reason`` says what is wrong.
-    """
-
-    def __init__(self, file: str, line: int | None, key: str | None, reason: str) -> None:
-        super().__init__(key or "(file)", reason)
-        self.file, self.line, self.key = file, line, key
-        where = f"{file}:{line}" if line else file
-        self.args = (f"{where}: {key}: {reason}" if key else f"{where}: {reason}",)
 
 
 class _At(ValueError):

@@ -12,6 +12,7 @@ retired when the evidence no longer shows a clear effect. Deterministic; no LLM 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
+from scipy.stats import f_oneway
 
 from orgmind.errors import InvalidArgument
 from orgmind.graph.base import DecisionWithOutcomes, GraphStore
@@ -253,17 +255,21 @@ def _drafts(
     previous: BrainVersion | None,
 ) -> list[InsightDraft]:
     overall = {(g.key.kind, g.key.option): estimate(g.scores) for g in groups if g.key.condition is None}
+    split = _split_by(groups)
     drafts = []
     for group in groups:
         est = estimate(group.scores)
         prev = carried.get(str(group.key))
-        if prev is None and group.key.condition and not _differs(est, overall[(group.key.kind, group.key.option)]):
+        base, condition = (group.key.kind, group.key.option), group.key.condition
+        depends = split.get(base) if condition is None else None
+        if (prev is None and condition and split.get(base) != condition[0]
+                and not _differs(est, overall[base])):
             continue
         track_ids = followed.get(prev.id, set()) if prev else set()
         track = _estimate_of([m for m in group.members if m.decision.id in track_ids])
         fresh = _estimate_of([m for m in group.members
                               if previous is not None and m.outcomes[-1].observed_at > previous.created_at])
-        decided = _decide(est, prev, track, fresh)
+        decided = _decide(est, prev, track, fresh, pooled_ok=depends is None)
         if decided is None:
             continue
         status, change = decided
@@ -272,16 +278,20 @@ def _drafts(
         drafts.append(InsightDraft(
             key=group.key, label=group.label, role=roles.pop() if len(roles) == 1 else None, estimate=est,
             track=track, status=status, change=change, evidence_ids=tuple(m.decision.id for m in recent),
-            text=_text(group.key, group.label, est, status, track),
+            text=_text(group.key, group.label, est, status, track, depends),
         ))
     return drafts
 
 
 def _decide(
-    est: Estimate, prev: Insight | None, track: Estimate | None, fresh: Estimate | None
+    est: Estimate, prev: Insight | None, track: Estimate | None, fresh: Estimate | None, *, pooled_ok: bool = True
 ) -> tuple[InsightStatus, str] | None:
-    """(status, change) of a group's insight given the previous version's, or None to leave it out."""
-    qualifies = est.n >= MIN_SUPPORT and est.sign != 0
+    """(status, change) of a group's insight given the previous version's, or None to leave it out.
+
+    ``pooled_ok`` is False for an option whose outcome depends on a context value: its pooled
+    estimate is no advice.
+    """
+    qualifies = pooled_ok and est.n >= MIN_SUPPORT and est.sign != 0
     if prev is None:
         return (InsightStatus.ACTIVE, "new") if qualifies else None
     direction = 1 if prev.effect >= 0 else -1
@@ -294,6 +304,24 @@ def _decide(
     if any(e is not None and e.mean * direction > 0 for e in (track, fresh)):
         return InsightStatus.ACTIVE, "reinforced"
     return prev.status, "unchanged"
+
+
+def _split_by(groups: Sequence[Group]) -> dict[tuple[str, str], str]:
+    """Per (kind, option): the first context name whose values differ in mean outcome
+    (one-way ANOVA over values with two or more outcomes, p < 0.05)."""
+    samples: dict[tuple[str, str], dict[str, list[list[float]]]] = defaultdict(lambda: defaultdict(list))
+    for group in groups:
+        if group.key.condition and len(group.members) >= 2:
+            samples[(group.key.kind, group.key.option)][group.key.condition[0]].append(group.scores)
+    found = {}
+    for base, by_name in samples.items():
+        for name, levels in sorted(by_name.items()):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # constant levels: p is 0 (they differ) or nan (they do not)
+                if len(levels) >= 2 and float(f_oneway(*levels).pvalue) < 0.05:
+                    found[base] = name
+                    break
+    return found
 
 
 def _differs(conditional: Estimate, overall: Estimate) -> bool:
@@ -310,14 +338,17 @@ def _vanished(key: InsightKey, prev: Insight) -> InsightDraft:
                         text=f"Retired: no evidence is left for '{key.option}' in {_scope(key)}.")
 
 
-def _text(key: InsightKey, label: str, est: Estimate, status: InsightStatus, track: Estimate | None) -> str:
+def _text(
+    key: InsightKey, label: str, est: Estimate, status: InsightStatus, track: Estimate | None, depends: str | None
+) -> str:
     numbers = f"mean outcome {est.mean:+.2f} (n={est.n})"
     if est.low is not None and est.high is not None:
         numbers = f"mean outcome {est.mean:+.2f} (95% CI {est.low:+.2f}..{est.high:+.2f}, n={est.n})"
     followed = f"decisions that followed it scored {track.mean:+.2f} on average (n={track.n})" if track else ""
     if status == InsightStatus.RETIRED:
         tail = f" {followed[0].upper()}{followed[1:]}." if followed else ""
-        return f"Retired: '{label}' for {_scope(key)} no longer holds: {numbers}.{tail}"
+        verdict = f"depends on {depends}" if depends else "no longer holds"
+        return f"Retired: '{label}' for {_scope(key)} {verdict}: {numbers}.{tail}"
     claim = f"For {_scope(key)}, '{label}' worked" if est.mean > 0 else f"Avoid '{label}' for {_scope(key)}"
     weakened = f" Weakened: {followed}." if status == InsightStatus.WEAKENED and followed else ""
     return f"{claim}: {numbers}.{weakened}"

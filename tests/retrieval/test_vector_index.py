@@ -24,6 +24,7 @@ import pytest
 from qdrant_client import QdrantClient
 
 from orgmind.errors import IndexMismatch, InvalidRecord, StoreLocked, StoreUnavailable
+from orgmind.retrieval import edge_index
 from orgmind.retrieval.edge_index import EdgeVectorIndex
 from orgmind.retrieval.qdrant_server import QdrantServerIndex
 from orgmind.retrieval.vectors import (
@@ -265,12 +266,15 @@ def test_empty_index(opener: Opener) -> None:
     assert index.search(QUERIES[0], 5) == []
 
 
-def test_wrong_vector_dimension_is_rejected(loaded: VectorIndex) -> None:
-    bad = replace(POINTS[0], vector=np.ones(DIM + 1, dtype=np.float32))
+@pytest.mark.parametrize(
+    "vector", [np.ones(DIM + 1), np.zeros(DIM), np.full(DIM, np.nan)], ids=["dim", "zero", "nan"]
+)
+def test_invalid_vectors_are_rejected(loaded: VectorIndex, vector: np.ndarray) -> None:
     with pytest.raises(InvalidRecord):
-        loaded.upsert([bad])
+        loaded.upsert([replace(POINTS[0], vector=vector)])
     with pytest.raises(InvalidRecord):
-        loaded.search(np.ones(DIM - 1), 3)
+        loaded.search(vector, 3)
+    assert loaded.get_vectors([POINTS[0].node_id])  # untouched
 
 
 def test_persists_across_close_and_reopen(opener: Opener) -> None:
@@ -413,7 +417,10 @@ def test_flushed_writes_survive_a_kill(tmp_path: Path) -> None:
         index.close()
 
 
-def test_optimize_builds_hnsw_and_keeps_recall(tmp_path: Path) -> None:
+def test_upsert_optimizes_into_hnsw_that_keeps_recall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(edge_index, "OPTIMIZE_AFTER", 5_000)
     # Clustered like real embeddings: on structureless Gaussian noise HNSW recall collapses.
     rng = np.random.default_rng(5)
     centres = rng.standard_normal((200, DIM))
@@ -422,8 +429,7 @@ def test_optimize_builds_hnsw_and_keeps_recall(tmp_path: Path) -> None:
     points = [replace(POINTS[0], node_id=f"n{i}", vector=v) for i, v in enumerate(vectors)]
     index = EdgeVectorIndex(tmp_path, DIM, MODEL)
     try:
-        index.upsert(points)
-        index.flush()
+        index.upsert(points)  # past OPTIMIZE_AFTER: optimises on its own
         assert index._shard.info().indexed_vectors_count == 8_000  # HNSW, not brute force
         matrix = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         recalls = []
