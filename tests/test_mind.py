@@ -1,0 +1,34 @@
+"""The facade as a whole: its public surface and one process per embedded home."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orgmind
+from orgmind.mind import OrgMind
+
+
+def test_public_surface_is_exported() -> None:
+    assert sorted(orgmind.__all__) == sorted(set(orgmind.__all__))
+    for name in orgmind.__all__:
+        assert getattr(orgmind, name) is not None
+    assert {"OrgMind", "Decision", "Outcome", "OrgmindError", "InvalidRecord", "StoreLocked"} <= set(orgmind.__all__)
+
+
+def test_second_process_on_the_same_home_gets_a_clear_error_not_a_hang(tmp_path: Path) -> None:
+    with OrgMind.open(home=tmp_path):
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "orgmind", "--home", str(tmp_path), "stats"],
+            capture_output=True, text=True, timeout=120,
+        )
+        elapsed = time.monotonic() - started
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the vector index at ")
+    assert "is already open (held by pid" in result.stderr
+    assert elapsed < 120
+    with OrgMind.open(home=tmp_path):  # released on close
+        pass
