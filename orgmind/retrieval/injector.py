@@ -14,7 +14,6 @@ from datetime import datetime
 from orgmind.graph.base import Direction, GraphStore, NodeQuery
 from orgmind.models import (
     BrainVersion,
-    Decision,
     DecisionStatus,
     Escalation,
     EscalationStatus,

@@ -12,25 +12,19 @@ Text is analysed by :func:`analyze`: lower-cased words; codes, amounts and figur
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import tempfile
 import threading
-import uuid
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from orgmind.errors import InvalidRecord, StoreUnavailable
+from orgmind.errors import InvalidRecord
 
 __all__ = ["LexicalDoc", "LexicalIndex", "analyze"]
 
@@ -39,7 +33,6 @@ _POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
 _DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _TOKEN = re.compile(r"[$€£¥]?\w+(?:[-.,/:&'\u2019+]\w+)*%?")
 _PART_SEPARATOR = re.compile(r"(?:[^\w.]|_)+|(?<!\d)\.|\.(?!\d)")
-_FORMAT = {"format": "orgmind-lexical", "version": 1}
 _FILTERED = ("venture_id", "label", "kind", "role")
 
 
@@ -91,7 +84,6 @@ class LexicalDoc:
             raise InvalidRecord("ts", "must be an int (UTC microseconds)", record_type="LexicalDoc")
 
 
-_DOC_FIELDS = tuple(field.name for field in fields(LexicalDoc))
 
 
 class _BM25(bm25s.BM25):
@@ -243,46 +235,6 @@ class LexicalIndex:
         rows = rows[np.lexsort((rows, -scores[rows]))]
         return [(snapshot.ids[row], float(scores[row])) for row in rows]
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the documents to directory ``path``, replacing it as a whole (temp dir + rename)."""
-        target = Path(path)
-        with self._lock:
-            docs = [doc for doc, _ in self._entries.values()]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            rows = ({name: getattr(doc, name) for name in _DOC_FIELDS} for doc in docs)
-            _write(staging / "docs.jsonl", (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-            _write(staging / "manifest.json", [json.dumps({**_FORMAT, "count": len(docs)})])
-            if target.exists():
-                retired = target.with_name(f".{target.name}.old-{uuid.uuid4().hex}")
-                os.rename(target, retired)
-                os.rename(staging, target)
-                shutil.rmtree(retired)
-            else:
-                os.rename(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> LexicalIndex:
-        """The index saved in directory ``path``; raises ``StoreUnavailable`` if it cannot be read."""
-        source = Path(path)
-        try:
-            manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
-            if {key: manifest.get(key) for key in _FORMAT} != _FORMAT:
-                raise ValueError(f"unsupported format {manifest!r}")
-            with open(source / "docs.jsonl", encoding="utf-8") as lines:
-                docs = [LexicalDoc(**json.loads(line)) for line in lines]
-            if len(docs) != manifest.get("count"):
-                raise ValueError(f"{len(docs)} documents, the manifest says {manifest.get('count')}")
-        except (OSError, ValueError, TypeError) as exc:
-            raise StoreUnavailable(f"cannot read the lexical index at {source}: {exc}") from exc
-        index = cls()
-        index.upsert(docs)
-        return index
-
     def _current(self) -> _Snapshot | None:
         """The snapshot of the stored documents, rebuilt first if they changed; hold the lock."""
         if self._dirty:
@@ -292,10 +244,3 @@ class LexicalIndex:
             self._dirty = False
         return self._snapshot
 
-
-def _write(path: Path, chunks: Iterable[str]) -> None:
-    """Write ``chunks`` to a new file and flush it to disk."""
-    with open(path, "w", encoding="utf-8") as out:
-        out.writelines(chunks)
-        out.flush()
-        os.fsync(out.fileno())

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import bm25s
 import numpy as np
 import pytest
 
-from orgmind.errors import InvalidRecord, StoreUnavailable
+from orgmind.errors import InvalidRecord
 from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex, analyze
 
 T0 = 1_700_000_000_000_000
@@ -131,31 +129,6 @@ def test_delete(index: LexicalIndex) -> None:
     assert index.delete(["d1"]) == 0
     index.delete(list(index.ids()))
     assert index.count() == 0 and index.search("acme", 10) == []
-
-
-def test_persistence_round_trip(index: LexicalIndex, tmp_path: Path) -> None:
-    target = tmp_path / "lexical"
-    index.save(target)
-    loaded = LexicalIndex.load(target)
-    assert loaded.ids() == index.ids()
-    for query in ["ACME-42", "pricing churn", "3.5%", "coffee"]:
-        assert loaded.search(query, 10) == index.search(query, 10)
-    assert ids(loaded.search("churn", 10, roles=["cfo"], since_ts=T0 + 10)) == ["d3"]
-
-    loaded.delete(["d1"])
-    loaded.save(target)  # replaces the directory as a whole
-    assert LexicalIndex.load(target).ids() == index.ids() - {"d1"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["lexical"]  # no temp dirs left behind
-
-
-def test_load_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnavailable):
-        LexicalIndex.load(tmp_path / "missing")
-    LexicalIndex().save(tmp_path / "empty")
-    assert LexicalIndex.load(tmp_path / "empty").count() == 0
-    (tmp_path / "empty" / "manifest.json").write_text(json.dumps({"format": "other", "version": 9}))
-    with pytest.raises(StoreUnavailable):
-        LexicalIndex.load(tmp_path / "empty")
 
 
 def test_timestamp_must_be_int() -> None:
