@@ -73,7 +73,7 @@ TEMPLATES = (
              "Pipeline is {gap}% below plan this quarter; a focused push on {audience} could close it.",
              ("webinar series", "referral bonus", "discount code", "case-study"),
              {"b2b": (0.35, 0.1, -0.3, 0.4), "d2c": (-0.2, 0.45, 0.3, -0.1), "plg": (0.2, 0.4, -0.2, 0.1)}),
-    Template("ceo", "pricing", "Move the {plan} plan from ${old} to ${new} per month",
+    Template("ceo", "pricing", "Pricing of the {plan} plan: {option} (now ${old}/month, proposed ${new}/month)",
              "Win-rate analysis shows price is {signal}; competitors sit around ${peer}.",
              ("raise price", "lower price", "add annual discount"),
              {"b2b": (0.3, -0.35, 0.2), "d2c": (-0.45, 0.25, 0.1), "plg": (-0.1, 0.2, 0.35)}),
@@ -111,7 +111,6 @@ FILL = {
     "gap": ("8", "12", "15", "22"),
     "plan": ("Starter", "Team", "Growth", "Pro"),
     "old": ("29", "49", "79", "99", "149"),
-    "new": ("39", "59", "69", "119", "129"),
     "signal": ("rarely the objection", "the top objection in lost deals", "below the market"),
     "peer": ("59", "89", "120"),
     "service": ("billing service", "event pipeline", "search API", "notification service"),
@@ -215,10 +214,11 @@ def _decisions(rng: random.Random, spec: VentureSpec, count: int, start: datetim
         template = rng.choice(TEMPLATES)
         choice = rng.randrange(len(template.options))
         option = template.options[choice]
+        prices = _prices(rng, option)
         decision = Decision(
             id=f"{spec.id}-dec-{number:04d}", venture_id=spec.id, role=template.role,
             agent_id=f"{spec.id}-{template.role}", kind=template.kind,
-            title=_fill(rng, template.title, option=option),
+            title=_fill(rng, template.title, option=option, **prices),
             rationale=_fill(rng, template.rationale, option=option),
             options=list(template.options), chosen=option,
             confidence=round(rng.uniform(0.4, 0.95), 2),
@@ -231,6 +231,13 @@ def _decisions(rng: random.Random, spec: VentureSpec, count: int, start: datetim
             records.append(_outcome(rng, decision, max(-1.0, min(1.0, round(score, 2))),
                                     made_at + waited))
     return records
+
+
+def _prices(rng: random.Random, option: str) -> dict[str, str]:
+    """Old and new monthly prices that agree with the pricing option chosen."""
+    old = int(rng.choice(FILL["old"]))
+    factor = {"raise price": 1.3, "lower price": 0.8}.get(option, 1.0)
+    return {"old": str(old), "new": str(round(old * factor))}
 
 
 def _outcome(rng: random.Random, decision: Decision, score: float, observed_at: datetime) -> Outcome:

@@ -167,7 +167,8 @@ class Neo4jGraphStore(GraphStore):
         return [found[key] for key in sorted(found)]
 
     def list_nodes(self, query: NodeQuery) -> list[Node]:
-        clauses, params = ["true"], {"limit": query.limit}
+        # `_ts IS NOT NULL` lets Neo4j seek the composite (venture_id, [role|kind,] _ts) indexes
+        clauses, params = ["n._ts IS NOT NULL"], {"limit": query.limit}
         for name, value in (("venture_id", query.venture_id), ("role", query.role), ("kind", query.kind)):
             if value is not None:
                 clauses.append(f"n.{name} = ${name}")
@@ -188,7 +189,7 @@ class Neo4jGraphStore(GraphStore):
 
     def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
         rows = self._read(
-            "MATCH (d:Decision)-[:LED_TO]->(n:Outcome) WHERE d.id IN $ids"
+            f"MATCH (d:{BASE_LABEL}) WHERE d.id IN $ids MATCH (d)-[:LED_TO]->(n:Outcome)"
             f" RETURN d.id AS decision_id, {_NODE_COLUMNS} ORDER BY n._ts, n.id",
             ids=list(decision_ids),
         )

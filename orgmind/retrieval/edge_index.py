@@ -17,9 +17,13 @@ Optimisation: writes land in an appendable segment that is searched exactly (bru
 qdrant-edge has no background optimiser. ``EdgeShard.optimize()`` runs Qdrant's segment
 optimisers in the calling thread until none has work left: they build an HNSW graph for a
 segment past the indexing threshold (Qdrant's default, 10 MB of vectors, about 6.5k 384-dim
-points), merge small segments and vacuum deleted points. This index runs it after every
-``OPTIMIZE_AFTER`` upserted points and on ``flush()``; with nothing to do it takes microseconds.
-Filtered searches that select few points are answered exactly through the payload indexes.
+points), merge small segments (rebuilding their graph) and vacuum deleted points. With nothing
+to do it takes microseconds; otherwise it takes seconds to minutes and holds the GIL, so the
+whole process pauses. ``upsert`` runs it once the points written since the last run reach
+``max(OPTIMIZE_AFTER, points present after the last run or at open)``: a geometric schedule,
+so a bulk load pays about one full build, in a handful of pauses. ``optimize()`` runs it on
+demand (after a reindex, or when idle). Filters that select few points are answered exactly
+through the payload indexes, optimised or not.
 
 Only one process may hold the index: the opener takes a non-blocking exclusive ``flock`` on
 ``lock`` and a second opener gets ``StoreLocked`` at once. (qdrant-edge also locks its WAL,
@@ -74,7 +78,7 @@ LOCK_FILE = "lock"
 SHARD_DIR = "shard"
 FORMAT = 1
 OPTIMIZE_AFTER = 10_000
-"""Upserted points after which ``upsert`` runs the optimisers itself."""
+"""The fewest written points after which ``upsert`` runs the optimisers itself."""
 
 _BATCH = 1_000
 _PAYLOAD_INDEXES: dict[str, Any] = {

@@ -154,7 +154,8 @@ def check_immutable(graph: GraphStore, nodes: Iterable[Node]) -> None:
                                 " and is immutable", record_type="Insight")
     joining = sorted({n.brain_version_id for n in batch
                       if isinstance(n, Insight) and n.brain_version_id in stored and n.id not in stored})
-    sealed = graph.edges_of(joining, direction=Direction.IN, rel_types=[RelType.SUCCEEDS, RelType.UNDER]) if joining else []
+    rels = [RelType.SUCCEEDS, RelType.UNDER]
+    sealed = graph.edges_of(joining, direction=Direction.IN, rel_types=rels) if joining else []
     if sealed:
         raise InvalidRecord("version", f"brain version {sealed[0].target!r} is sealed (superseded or in use);"
                             " new insights go into a new version", record_type="Insight")

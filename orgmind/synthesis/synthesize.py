@@ -228,7 +228,8 @@ def group_decisions(
                 for value in values:
                     subset = tuple(m for m in chosen if _context_value(m.decision, name) == value)
                     if subset:
-                        groups.append(Group(InsightKey(kind, canonical, (normalise(name, 30), value)), base.label, subset))
+                        key = InsightKey(kind, canonical, (normalise(name, 30), value))
+                        groups.append(Group(key, base.label, subset))
     return groups
 
 

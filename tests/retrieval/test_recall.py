@@ -97,7 +97,7 @@ def test_failed_index_write_is_reconciled_without_loss_or_duplicates(tmp_path: P
             raise RuntimeError("injected fault: vector index unavailable")
 
         monkeypatch.setattr(mind.index.vectors, "upsert", broken)
-        decision = mind.record(Decision(id="d-fault", venture_id="v", role="cto", kind="vendor",
+        decision = mind.record(Decision(id="d-fault", venture_id="v", role="cto", kind="architecture",
                                         title="Adopt Sentry for error tracking"))
         assert mind.graph.get(decision.id) == decision  # the graph write stands
         assert [n.id for n in mind.graph.unindexed()] == ["d-fault"]

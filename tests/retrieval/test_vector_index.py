@@ -116,7 +116,9 @@ def unit(vector: np.ndarray) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def brute_force(query: np.ndarray, k: int, flt: VectorFilter | None = None) -> list[tuple[str, float]]:
+def brute_force(
+    query: np.ndarray, k: int, flt: VectorFilter | None = None
+) -> list[tuple[str, float]]:
     candidates = [p for p in POINTS if passes(p, flt)]
     sims = [float(unit(np.asarray(p.vector)) @ unit(query)) for p in candidates]
     ranked = sorted(zip((p.node_id for p in candidates), sims), key=lambda hit: -hit[1])
@@ -255,7 +257,8 @@ def test_get_vectors_returns_unit_vectors(loaded: VectorIndex) -> None:
     vectors = loaded.get_vectors([*wanted, "never-stored"])
     assert sorted(vectors) == wanted
     for point in POINTS[:5]:
-        np.testing.assert_allclose(vectors[point.node_id], unit(np.asarray(point.vector)), atol=1e-6)
+        expected = unit(np.asarray(point.vector))
+        np.testing.assert_allclose(vectors[point.node_id], expected, atol=1e-6)
     assert loaded.get_vectors([]) == {}
 
 
@@ -339,7 +342,8 @@ def test_backends_agree(tmp_path: Path) -> None:
 
 
 def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
