@@ -121,8 +121,7 @@ class EdgeVectorIndex:
                 "unknown; run `orgmind reindex` to rebuild it"
             )
         else:
-            meta = {"format": FORMAT, "dim": self.dim, "model_name": self.model_name}
-            _write_json(meta_path, meta)
+            _write_json(meta_path, self._meta())
         try:
             if shard_path.exists():
                 shard = EdgeShard.load(str(shard_path))
@@ -140,11 +139,11 @@ class EdgeVectorIndex:
                 shard.update(UpdateOperation.create_field_index(key, schema))
         return shard
 
+    def _meta(self) -> dict[str, Any]:
+        return {"format": FORMAT, "dim": self.dim, "model_name": self.model_name}
+
     def _check(self, meta: dict[str, Any]) -> None:
-        if meta.get("format") != FORMAT or (meta.get("dim"), meta.get("model_name")) != (
-            self.dim,
-            self.model_name,
-        ):
+        if meta != self._meta():
             raise IndexMismatch(
                 f"the vector index at {self.path} was built with model "
                 f"{meta.get('model_name')!r} (dim {meta.get('dim')}), but model "
@@ -153,12 +152,13 @@ class EdgeVectorIndex:
             )
 
     def upsert(self, points: Sequence[VectorPoint]) -> None:
-        for start in range(0, len(points), _BATCH):
-            batch = [
-                Point(point_id(p.node_id), vector_values(p.vector, self.dim), p.stored_payload())
-                for p in points[start : start + _BATCH]
-            ]
-            self._shard.update(UpdateOperation.upsert_points(batch))
+        """Write ``points`` (all vectors are checked before any is written)."""
+        records = [
+            Point(point_id(p.node_id), vector_values(p.vector, self.dim), p.stored_payload())
+            for p in points
+        ]
+        for start in range(0, len(records), _BATCH):
+            self._shard.update(UpdateOperation.upsert_points(records[start : start + _BATCH]))
         self._pending += len(points)
         if self._pending >= max(OPTIMIZE_AFTER, self._settled):
             self.optimize()

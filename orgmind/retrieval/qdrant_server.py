@@ -151,16 +151,18 @@ class QdrantServerIndex:
             raise StoreUnavailable(f"cannot reach {where}: {exc!r}") from exc
 
     def upsert(self, points: Sequence[VectorPoint]) -> None:
+        """Write ``points`` (all vectors are checked before any is written)."""
+        records = [
+            models.PointStruct(
+                id=point_id(p.node_id),
+                vector=vector_values(p.vector, self.dim),
+                payload=p.stored_payload(),
+            )
+            for p in points
+        ]
         with self._translated():
-            for start in range(0, len(points), _BATCH):
-                batch = [
-                    models.PointStruct(
-                        id=point_id(p.node_id),
-                        vector=vector_values(p.vector, self.dim),
-                        payload=p.stored_payload(),
-                    )
-                    for p in points[start : start + _BATCH]
-                ]
+            for start in range(0, len(records), _BATCH):
+                batch = records[start : start + _BATCH]
                 self._client.upsert(self.collection, points=batch, wait=True)
 
     def delete(self, node_ids: Sequence[str]) -> None:

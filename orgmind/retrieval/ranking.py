@@ -13,7 +13,8 @@ import numpy as np
 class RankWeights:
     """How hybrid recall weighs its signals (documented in docs/retrieval.md)."""
 
-    rrf_k: int = 60
+    rrf_k: int = 10
+    lexical_weight: float = 0.5
     relevance: float = 0.8
     recency: float = 0.1
     recency_half_life_days: float = 120.0
@@ -41,9 +42,16 @@ class Candidate:
 
 
 def fuse(
-    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], rrf_k: int = 60
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    rrf_k: int = 10,
+    lexical_weight: float = 0.5,
 ) -> dict[str, Candidate]:
-    """Reciprocal rank fusion of two best-first rankings; ``relevance`` is fused / best fused."""
+    """Weighted reciprocal rank fusion of two best-first rankings; ``relevance`` is fused / best.
+
+    BM25 matches on any shared word, so its ranks count ``lexical_weight`` as much as the dense
+    ones; a small ``rrf_k`` keeps a top rank in one list worth more than a low rank in both.
+    """
     candidates: dict[str, Candidate] = {}
     for rank, (node_id, similarity) in enumerate(dense, start=1):
         candidate = candidates.setdefault(node_id, Candidate(node_id))
@@ -52,7 +60,7 @@ def fuse(
     for rank, (node_id, score) in enumerate(lexical, start=1):
         candidate = candidates.setdefault(node_id, Candidate(node_id))
         candidate.lexical_rank, candidate.lexical_score = rank, score
-        candidate.fused += 1.0 / (rrf_k + rank)
+        candidate.fused += lexical_weight / (rrf_k + rank)
     best = max((c.fused for c in candidates.values()), default=0.0)
     for candidate in candidates.values():
         candidate.relevance = candidate.fused / best if best else 0.0

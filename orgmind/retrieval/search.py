@@ -66,7 +66,7 @@ class HybridSearch:
                 request.query, pool, venture_ids=flt.venture_ids, labels=flt.labels, kinds=flt.kinds,
                 roles=flt.roles, since_ts=flt.since_ts, until_ts=flt.until_ts, exclude_ids=flt.exclude_ids,
             )
-        candidates = fuse(dense, lexical, self.weights.rrf_k)
+        candidates = fuse(dense, lexical, self.weights.rrf_k, self.weights.lexical_weight)
         nodes = self.graph.get_many(sorted(candidates))
         allowed = set(request.venture_ids)
         candidates = {i: c for i, c in candidates.items() if i in nodes and nodes[i].owner_venture in allowed}

@@ -16,9 +16,9 @@ from datetime import datetime
 from pydantic import BaseModel
 from scipy import stats
 
-from orgmind.errors import InvalidRecord, NotFound
+from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
 from orgmind.graph.base import Direction, GraphStore, NodeQuery
-from orgmind.models import BrainVersion, Decision, Insight, Node, NodeLabel, Outcome, RelType, WakeUp
+from orgmind.models import BrainVersion, Decision, Insight, Node, NodeLabel, Outcome, RelType, Venture, WakeUp
 
 CONFIDENCE = 0.95
 
@@ -230,7 +230,12 @@ class Scorecard(BaseModel):
 
 
 def scorecard(graph: GraphStore, venture: str, role: str | None = None) -> Scorecard:
-    """Per brain version of the venture (and role), and per insight, the outcomes that followed."""
+    """Per brain version of the venture (and role), and per insight, the outcomes that followed.
+
+    Decisions under versions of another chain (another role's brain) are not counted.
+    """
+    if not isinstance(graph.get(venture), Venture):
+        raise InvalidArgument("venture", f"no venture with id {venture!r}")
     versions = chain(graph, venture, role)
     decisions = [n for n in graph.scan(venture, [NodeLabel.DECISION])
                  if isinstance(n, Decision) and (role is None or n.role == role)]
