@@ -16,6 +16,7 @@ from orgmind.graph.queries import kind_success, platform_knowledge, similar_else
 from orgmind.mind import OrgMind
 from orgmind.models import NodeLabel, Venture
 from orgmind.retrieval.hits import Hit
+from orgmind.synthesis.quality import Scorecard
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
 
 app = typer.Typer(
@@ -186,6 +187,61 @@ def brief_command(
     else:
         typer.echo(brief.to_markdown(), nl=False)
         typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; wake-up {brief.wakeup_id})")
+
+
+@app.command("synthesize")
+def synthesize_command(
+    ctx: typer.Context,
+    venture: Annotated[str, typer.Option(help="The venture whose history to distil.")],
+    role: Annotated[Optional[str], typer.Option(help="Only this role's decisions (a role's own brain).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Distil decisions and outcomes into the next brain version and show what changed."""
+    with _open(ctx) as mind:
+        result = mind.synthesize(venture, role)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2, default=str))
+        return
+    version = result.version
+    state = "new" if result.created else "unchanged, nothing new since"
+    typer.echo(f"brain {version.id}: version {version.version} ({state}); {version.summary}")
+    for insight in result.insights:
+        typer.echo(f"  [{insight.id}] {insight.status.value}: {insight.text}")
+
+
+@app.command("scorecard")
+def scorecard_command(
+    ctx: typer.Context,
+    venture: Annotated[str, typer.Option(help="The venture to score.")],
+    role: Annotated[Optional[str], typer.Option(help="Only this role's brain and decisions.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Decision quality per brain version (mean, 95% interval, change and its significance)."""
+    with _open(ctx) as mind:
+        card = mind.scorecard(venture, role)
+    if as_json:
+        typer.echo(json.dumps(card.to_json(), indent=2, default=str))
+        return
+    _print_scorecard(card)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_scorecard(card: Scorecard) -> None:
+    typer.echo(f"decision quality for {card.venture}" + (f" ({card.role})" if card.role else ""))
+    typer.echo(f"{'brain':12} {'decisions':>9} {'outcomes':>8} {'mean':>6} {'95% interval':>15} {'success':>7}  change")
+    for row in card.versions:
+        interval = f"{_fmt(row.low, '+.2f')}..{_fmt(row.high, '+.2f')}"
+        change = ""
+        if row.change is not None:
+            change = f"{row.change.delta:+.2f} (p={_fmt(row.change.p_value, '.3f')}{', significant' if row.change.significant else ''})"
+        typer.echo(f"{row.label:12} {row.decisions:>9} {row.outcomes:>8} {_fmt(row.mean, '+.2f'):>6} {interval:>15} "
+                   f"{_fmt(row.success_rate, '.0%'):>7}  {change}")
+    for insight in card.insights:
+        typer.echo(f"  v{insight.version} [{insight.insight_id}] cited before {insight.decisions} decisions, "
+                   f"{insight.outcomes} outcomes, mean {_fmt(insight.mean, '+.2f')}: {insight.text}")
 
 
 @app.command("patterns")

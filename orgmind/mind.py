@@ -39,6 +39,10 @@ from orgmind.retrieval.vectors import VectorIndex
 from orgmind.synthesis.approvals import gate_decisions, pending_approvals, resolve
 from orgmind.synthesis.gates import Policy, load_policy
 from orgmind.synthesis.patterns import mine_patterns, write_patterns
+from orgmind.synthesis.quality import Scorecard, check_immutable
+from orgmind.synthesis.quality import scorecard as brain_scorecard
+from orgmind.synthesis.synthesize import Summariser, SynthesisResult
+from orgmind.synthesis.synthesize import synthesize as synthesize_brain
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +141,7 @@ class OrgMind:
         nodes = [n for n in nodes if stored.get(n.id) != n]
         if not nodes:
             return
+        check_immutable(self.graph, nodes)
         self.graph.upsert(nodes)
         for attempt in (1, 2):
             try:
@@ -263,6 +268,28 @@ class OrgMind:
         self.graph.mark_indexed([escalation.id])
         self.index.index([decision])
         return escalation, decision
+
+    # ---- synthesis -----------------------------------------------------------------------------
+
+    def synthesize(
+        self,
+        venture: str,
+        role: str | None = None,
+        *,
+        now: datetime | None = None,
+        summariser: Summariser | None = None,
+    ) -> SynthesisResult:
+        """Distil the venture's decisions and outcomes into the next brain version (see
+        docs/synthesis.md); returns it with its insights and the diff against the previous one.
+        Writes nothing when nothing changed."""
+        result = synthesize_brain(self.graph, self.index.embedder, venture, role, now=now, summariser=summariser)
+        if result.created:
+            self.reconcile()
+        return result
+
+    def scorecard(self, venture: str, role: str | None = None) -> Scorecard:
+        """Decision quality per brain version and per insight (see docs/synthesis.md)."""
+        return brain_scorecard(self.graph, venture, role)
 
     # ---- cross-venture learning ---------------------------------------------------------------
 

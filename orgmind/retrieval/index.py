@@ -102,6 +102,7 @@ class SearchIndex:
         nodes = list(self.graph.scan(labels=SEARCHABLE))
         for start in range(0, len(nodes), BATCH):
             self._index_batch(nodes[start : start + BATCH])
+        self.vectors.optimize()
         self.vectors.flush()
         return len(nodes)
 

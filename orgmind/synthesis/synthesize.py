@@ -216,7 +216,7 @@ def group_decisions(
         counts = Counter(names)
         distinct = sorted(counts)
         rows = [position[(kind, n)] for n in distinct]
-        clusters = cluster_labels(vectors[rows], threshold)
+        clusters = _clusters(vectors[rows], threshold)
         levels = _context_levels(members)
         for cluster in sorted(set(clusters)):
             inside = [n for n, c in zip(distinct, clusters) if c == cluster]
@@ -233,7 +233,7 @@ def group_decisions(
     return groups
 
 
-def cluster_labels(vectors: np.ndarray, threshold: float = SIMILARITY) -> list[int]:
+def _clusters(vectors: np.ndarray, threshold: float = SIMILARITY) -> list[int]:
     """Cluster number per unit vector: average-linkage clusters of cosine similarity >= ``threshold``."""
     if len(vectors) < 2:
         return [1] * len(vectors)

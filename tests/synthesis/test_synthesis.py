@@ -276,3 +276,5 @@ def test_scorecard_per_version_and_per_insight(mind: OrgMind) -> None:
     assert brain_at(mind.graph, "score", None, 2) == (v2, [tip])
     with pytest.raises(NotFound):
         brain_at(mind.graph, "score", None, 3)
+    with pytest.raises(InvalidArgument):
+        scorecard(mind.graph, "atlantis")
