@@ -24,6 +24,7 @@ import numpy as np
 from orgmind.errors import InvalidArgument
 from orgmind.graph.base import GraphStore, NodeQuery
 from orgmind.graph.queries import ALL, delete_patterns, norm_option, sharing_ventures
+from orgmind.synthesis.synthesize import parse_key
 from orgmind.models import Decision, Insight, InsightStatus, NodeLabel, Pattern, utc_now
 
 VectorsOf = Callable[[list[str]], dict[str, np.ndarray]]
@@ -161,7 +162,7 @@ def _pattern(cluster: _Cluster, min_ventures: int, insights: list[Insight], now:
     linked = [
         i.id for i in insights
         if i.venture_id in by_venture and i.kind == cluster.kind
-        and (i.key is None or norm_option(i.key) == cluster.option)
+        and (i.key is None or _key_option(i.key) == cluster.option)
     ]
     return Pattern(
         id=_pattern_id(cluster.kind, cluster.signature),
@@ -178,6 +179,11 @@ def _statement(kind: str, option: str | None, ventures: int, support: int, effec
     verdict = "did well" if effect >= WELL else "did poorly" if effect <= -WELL else "made little difference"
     return (f"Across {ventures} ventures, {what} {verdict}: mean {effect:+.2f}, n={support}, "
             f"consistent in {consistent}/{ventures} ventures.")
+
+
+def _key_option(key: str) -> str | None:
+    """The option an insight key names: synthesis writes ``kind|option[|context]`` keys."""
+    return norm_option(parse_key(key).option if "|" in key else key)
 
 
 def _insights(graph: GraphStore, ventures: set[str]) -> list[Insight]:

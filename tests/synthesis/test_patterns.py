@@ -154,3 +154,22 @@ def test_patterns_reach_briefs_without_leaking_a_none_venture(mind: OrgMind) -> 
         precedents = brief.section("precedents")
         assert precedents is not None
         assert all(not c.startswith("sprout") for line in precedents.lines for c in line.cites)
+
+
+def test_patterns_generalise_synthesised_insights(tmp_path) -> None:
+    from orgmind.mind import OrgMind
+    from orgmind.models import Insight
+    from orgmind.sample import DEFAULT_END, generate
+    from orgmind.synthesis.synthesize import parse_key
+
+    with OrgMind.open(home=tmp_path) as mind:
+        mind.record_many(generate(decisions_per_venture=80))
+        for venture in ("lumen", "nimbus", "sprout"):
+            mind.synthesize(venture, now=DEFAULT_END)
+        patterns = mind.mine_patterns(now=DEFAULT_END)
+        linked = [(p, mind.graph.get(i)) for p in patterns for i in p.insight_ids]
+        assert linked, "synthesised insights of sharing ventures are generalised by patterns"
+        for pattern, insight in linked:
+            assert isinstance(insight, Insight) and insight.kind == pattern.kind
+            assert insight.venture_id in pattern.venture_ids and insight.venture_id != "sprout"
+            assert parse_key(insight.key).option.casefold() in pattern.text.casefold()
