@@ -11,8 +11,8 @@ from typing import Any
 from orgmind.config import Settings
 from orgmind.errors import InvalidArgument, OrgmindError
 from orgmind.graph import GraphStore, open_graph
-from orgmind.importer import ImportReport, import_jsonl
 from orgmind.graph.base import NodeQuery
+from orgmind.importer import ImportReport, import_jsonl
 from orgmind.models import (
     Brief,
     Decision,
@@ -28,11 +28,11 @@ from orgmind.models import (
     utc_now,
 )
 from orgmind.retrieval.brief import WakeUpBrief
-from orgmind.retrieval.injector import ContextInjector, pack
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.embedder import Embedder
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.index import SearchIndex
+from orgmind.retrieval.injector import ContextInjector, pack
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import Scope, visible_ventures
 from orgmind.retrieval.vectors import VectorIndex
@@ -108,9 +108,13 @@ class OrgMind:
             graph.close()
             raise
         mind = cls(settings, graph, index, policy)
-        if reindex:
-            index.rebuild()
-        mind.reconcile()
+        try:
+            if reindex:
+                index.rebuild()
+            mind.reconcile()
+        except BaseException:
+            mind.close()
+            raise
         return mind
 
     # ---- writing -------------------------------------------------------------------------------
