@@ -9,7 +9,8 @@ the model load is not (it happens at open). Prints where the time goes.
 
 Ingest is not what this measures: document embeddings are memoised by text for the run (the
 sample's template texts repeat), so building 100k decisions into two backends takes minutes,
-not hours. bench/recall.py measures ingest throughput honestly.
+not hours. bench/recall.py measures ingest throughput honestly. Recall p50/p95 (hybrid, platform
+scope, a new query each time) is timed on the same store after the briefs.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
             mind.wake_up(venture, role, task=task, budget_tokens=1200, now=DEFAULT_END)
             timings.append((time.perf_counter() - began) * 1000)
             profiler.disable()
+        recall_timings = []
+        for number in range(args.briefs):
+            query = f"{rng.choice(TASKS)} (question {number})"
+            began = time.perf_counter()
+            mind.recall(query, venture=rng.choice(ventures), k=10, scope="platform", now=DEFAULT_END)
+            recall_timings.append((time.perf_counter() - began) * 1000)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
     print(f"\n--- {backend}: where the time goes (cProfile, cumulative) ---")
@@ -95,6 +102,8 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
         "p50_ms": percentile(timings, 50),
         "p95_ms": percentile(timings, 95),
         "mean_ms": statistics.mean(timings),
+        "recall_p50_ms": percentile(recall_timings, 50),
+        "recall_p95_ms": percentile(recall_timings, 95),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -111,10 +120,11 @@ def main() -> None:
     memoise_document_embeddings()
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")
     results = {backend: run(backend, args) for backend in args.backends.split(",")}
-    print(f"\n{'backend':10} {'records':>8} {'ingest s':>9} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'peak RSS MB':>12}")
+    print(f"\n{'backend':10} {'records':>8} {'ingest s':>9} {'brief p50':>9} {'brief p95':>9} {'mean':>7} "
+          f"{'recall p50':>10} {'recall p95':>10} {'peak RSS MB':>12}")
     for backend, r in results.items():
-        print(f"{backend:10} {r['records']:>8} {r['ingest_s']:>9.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-              f"{r['mean_ms']:>8.1f} {r['peak_rss_mb']:>12.0f}")
+        print(f"{backend:10} {r['records']:>8} {r['ingest_s']:>9.1f} {r['p50_ms']:>9.1f} {r['p95_ms']:>9.1f} "
+              f"{r['mean_ms']:>7.1f} {r['recall_p50_ms']:>10.1f} {r['recall_p95_ms']:>10.1f} {r['peak_rss_mb']:>12.0f}")
     if "embedded" in results and "neo4j" in results:
         print(f"neo4j / embedded p95: {results['neo4j']['p95_ms'] / results['embedded']['p95_ms']:.2f}x")
 
