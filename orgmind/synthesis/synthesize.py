@@ -2,7 +2,8 @@
 
 Decisions are grouped by kind and chosen option, paraphrased options merged by embedding
 similarity, and split by context value where the context changes the answer. Each group's mean
-outcome gets a 95% t-interval; groups with enough support and a clear sign become insights.
+outcome gets a 95% t-interval; groups with enough support and a clear sign become insights, and
+the best option so far of a kind and context that lacks them becomes a tentative insight.
 Insights of version N are carried by their stable ``key``: reinforced by agreeing new evidence,
 weakened when decisions that followed them (their wake-up brief cited them) turned out badly,
 retired when the evidence no longer shows a clear effect. Deterministic; no LLM unless a
@@ -31,6 +32,8 @@ from orgmind.synthesis.quality import Estimate, chain, check_immutable, citing_d
 
 MIN_SUPPORT = 3
 """Fewest decisions with outcomes behind an insight."""
+TENTATIVE_SUPPORT = 2
+"""Fewest decisions with outcomes behind a tentative insight (the best option so far of a kind and context)."""
 SIMILARITY = 0.8
 """Cosine similarity (average linkage) above which two option labels of a kind are one option."""
 MAX_LEVELS = 6
@@ -257,13 +260,17 @@ def _drafts(
 ) -> list[InsightDraft]:
     overall = {(g.key.kind, g.key.option): estimate(g.scores) for g in groups if g.key.condition is None}
     split = _split_by(groups)
+    leaders = _leaders(groups, split)
     drafts = []
     for group in groups:
         est = estimate(group.scores)
         prev = carried.get(str(group.key))
         base, condition = (group.key.kind, group.key.option), group.key.condition
         depends = split.get(base) if condition is None else None
-        if (prev is None and condition and split.get(base) != condition[0]
+        # a leader short of a clear effect may still be drafted as tentative
+        leads = group.key in leaders and not (est.n >= MIN_SUPPORT and est.sign != 0)
+        runner_up = leaders.get(group.key)
+        if (prev is None and not leads and condition and split.get(base) != condition[0]
                 and not _differs(est, overall[base])):
             continue
         track_ids = followed.get(prev.id, set()) if prev else set()
@@ -271,6 +278,9 @@ def _drafts(
         fresh = _estimate_of([m for m in group.members
                               if previous is not None and m.outcomes[-1].observed_at > previous.created_at])
         decided = _decide(est, prev, track, fresh, pooled_ok=depends is None)
+        tentative = leads and (decided is None or decided[0] == InsightStatus.RETIRED)
+        if tentative:
+            decided = _decide_tentative(prev, track, fresh)
         if decided is None:
             continue
         status, change = decided
@@ -279,9 +289,54 @@ def _drafts(
         drafts.append(InsightDraft(
             key=group.key, label=group.label, role=roles.pop() if len(roles) == 1 else None, estimate=est,
             track=track, status=status, change=change, evidence_ids=tuple(m.decision.id for m in recent),
-            text=_text(group.key, group.label, est, status, track, depends),
+            text=(_tentative_text(group.key, group.label, est, runner_up) if tentative
+                  else _text(group.key, group.label, est, status, track, depends)),
         ))
     return drafts
+
+
+def _leaders(
+    groups: Sequence[Group], split: Mapping[tuple[str, str], str]
+) -> dict[InsightKey, tuple[str, Estimate] | None]:
+    """Per kind and context value (or kind alone): the option with the best positive mean so far
+    among options with n >= TENTATIVE_SUPPORT, if it is ahead of every other such option; maps its
+    key to the runner-up (label, estimate), or None when it is the only option with that support.
+    Pooled groups of options that depend on a context are not candidates."""
+    cells: dict[tuple[str, tuple[str, str] | None], list[tuple[Group, Estimate]]] = defaultdict(list)
+    for group in groups:
+        if group.key.condition is None and (group.key.kind, group.key.option) in split:
+            continue
+        if len(group.members) >= TENTATIVE_SUPPORT:
+            cells[(group.key.kind, group.key.condition)].append((group, estimate(group.scores)))
+    leaders: dict[InsightKey, tuple[str, Estimate] | None] = {}
+    for entries in cells.values():
+        ranked = sorted(entries, key=lambda e: (-e[1].mean, str(e[0].key)))
+        best, est = ranked[0]
+        if est.mean > 0 and (len(ranked) == 1 or est.mean > ranked[1][1].mean):
+            leaders[best.key] = (ranked[1][0].label, ranked[1][1]) if len(ranked) > 1 else None
+    return leaders
+
+
+def _decide_tentative(
+    prev: Insight | None, track: Estimate | None, fresh: Estimate | None
+) -> tuple[InsightStatus, str]:
+    """(status, change) of a tentative insight: the leader of its kind and context that lacks a clear sign."""
+    if prev is None or prev.effect < 0:
+        return InsightStatus.ACTIVE, "new"
+    if track is not None and track.n >= 2 and track.mean < 0:
+        return InsightStatus.WEAKENED, "weakened"
+    if any(e is not None and e.mean > 0 for e in (track, fresh)):
+        return InsightStatus.ACTIVE, "reinforced"
+    return prev.status, "unchanged"
+
+
+def _tentative_text(key: InsightKey, label: str, est: Estimate, runner_up: tuple[str, Estimate] | None) -> str:
+    numbers = f"mean outcome {est.mean:+.2f} (n={est.n})"
+    if est.low is not None and est.high is not None:
+        numbers = f"mean outcome {est.mean:+.2f} (95% CI {est.low:+.2f}..{est.high:+.2f}, n={est.n})"
+    other = f"; next best '{runner_up[0]}' {runner_up[1].mean:+.2f} (n={runner_up[1].n})" if runner_up else ""
+    return (f"Tentative: for {_scope(key)}, '{label}' has the best mean outcome so far: {numbers}{other}. "
+            f"Not yet a clear effect.")
 
 
 def _decide(

@@ -134,6 +134,23 @@ def test_context_splits_only_where_the_context_changes_the_answer(mind: OrgMind)
     assert parse_key("channel|tiktok ads|segment=d2c").condition == ("segment", "d2c")
 
 
+def test_a_leader_short_of_a_clear_effect_is_a_tentative_insight(mind: OrgMind) -> None:
+    new_venture(mind, "lead")
+    mind.record_many(decisions("lead", "pricing", "raise price", [0.4, 0.1], T0, role="ceo")
+                     + decisions("lead", "pricing", "lower price", [0.2, -0.1, 0.05], T0, role="ceo")
+                     + decisions("lead", "pricing", "add annual discount", [0.9], T0, role="ceo"))
+    result = synthesize(mind.graph, mind.index.embedder, "lead", now=T0 + timedelta(days=2))
+    [insight] = result.insights  # n = 1 is no candidate; 'lower price' trails
+    assert insight.key == "pricing|raise price" and insight.status == InsightStatus.ACTIVE
+    assert insight.text == ("Tentative: for pricing decisions, 'raise price' has the best mean outcome so far: "
+                            "mean outcome +0.25 (95% CI -1.66..+2.16, n=2); next best 'lower price' +0.05 (n=3). "
+                            "Not yet a clear effect.")
+    assert (insight.support, insight.effect) == (2, 0.25) and insight.confidence < 0.95
+    mind.record_many(decisions("lead", "pricing", "lower price", [0.6, 0.6], T0 + timedelta(days=3), role="ceo"))
+    later = synthesize(mind.graph, mind.index.embedder, "lead", now=T0 + timedelta(days=5))
+    assert later.diff.retired == ("pricing|raise price",) and later.diff.new == ("pricing|lower price",)
+
+
 # ---- versions, diff, feedback from decision quality ----------------------------------------
 
 
