@@ -12,5 +12,5 @@ if [ ! -f "$VENV/.complete" ]; then
     "$VENV/bin/python" -m pip install --quiet -e "$_orgmind_root[test]"
     touch "$VENV/.complete"
 fi
-"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$_orgmind_root"
+"$VENV/bin/python" -m pip install -qq --no-deps --no-build-isolation -e "$_orgmind_root"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
