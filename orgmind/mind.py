@@ -166,6 +166,11 @@ class OrgMind:
         """
         return import_jsonl(self.graph, Path(path), write=self._write, batch_size=batch_size, on_commit=on_commit)
 
+    def _ensure_indexed(self) -> None:
+        """Reconcile before reading the indexes if an index write failed since the last time."""
+        if self._needs_reconcile:
+            self.reconcile()
+
     def reconcile(self) -> int:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
         done = self.index.reconcile()
@@ -204,8 +209,7 @@ class OrgMind:
             raise InvalidArgument("query", "must not be empty")
         if k < 1:
             raise InvalidArgument("k", "must be at least 1")
-        if self._needs_reconcile:
-            self.reconcile()
+        self._ensure_indexed()
         request = SearchRequest(
             query=query,
             venture_ids=visible_ventures(self.graph, venture, scope),
@@ -241,8 +245,7 @@ class OrgMind:
             venture = venture or decision.venture_id
             exclude = [decision.id]
         assert text is not None
-        if self._needs_reconcile:
-            self.reconcile()
+        self._ensure_indexed()
         request = SearchRequest(
             query=text,
             venture_ids=visible_ventures(self.graph, venture, scope),
@@ -300,8 +303,7 @@ class OrgMind:
     def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2, similarity: float = 0.75) -> list[Pattern]:
         """Mine decision patterns that hold across ventures sharing ``patterns`` or ``open``
         (see docs/patterns.md), store them (stale ones are removed) and index them."""
-        if self._needs_reconcile:
-            self.reconcile()
+        self._ensure_indexed()
         patterns = mine_patterns(self.graph, self.index.vectors.get_vectors, now=now,
                                  min_ventures=min_ventures, similarity=similarity)
         write_patterns(self.graph, patterns)
@@ -331,12 +333,11 @@ class OrgMind:
             raise InvalidArgument("venture", f"no venture with id {venture!r}")
         if budget_tokens < MIN_BUDGET:
             raise InvalidArgument("budget_tokens", f"must be at least {MIN_BUDGET}")
-        if self._needs_reconcile:
-            self.reconcile()
+        self._ensure_indexed()
         now = now or utc_now()
         wakeup = WakeUp(venture_id=venture, role=role, task=task, started_at=now, agent_id=agent_id or self._agent_of(venture, role))
         brain = self.injector.latest_brain(venture, wakeup.role)
-        draft = self.injector.draft(venture_node, wakeup.role, task, now)
+        draft = self.injector.draft(venture_node, wakeup.role, task, now, brain)
         packed = pack(draft, budget_tokens, venture_node.name, wakeup.role, task, now)
         brief = WakeUpBrief(
             brief_id=f"brf_{wakeup.id.removeprefix('wak_')}", wakeup_id=wakeup.id, venture=venture,

@@ -73,9 +73,12 @@ class ContextInjector:
                 return version
         return None
 
-    def draft(self, venture: Venture, role: str, task: str | None, now: datetime) -> Draft:
+    def draft(
+        self, venture: Venture, role: str, task: str | None, now: datetime, brain: BrainVersion | None
+    ) -> Draft:
+        """Candidate lines of every section; ``brain`` is the version the agent wakes up under."""
         draft = Draft()
-        draft.lines["current_brain"] = self._brain(venture.id, role, task)
+        draft.lines["current_brain"] = self._brain(brain, role, task)
         draft.lines["open_items"] = self._open_items(venture.id, role, now)
         draft.lines["recent_history"] = self._recent(venture.id, role, now)
         if task:
@@ -88,8 +91,7 @@ class ContextInjector:
         ]
         return draft
 
-    def _brain(self, venture: str, role: str, task: str | None) -> list[BriefLine]:
-        brain = self.latest_brain(venture, role)
+    def _brain(self, brain: BrainVersion | None, role: str, task: str | None) -> list[BriefLine]:
         if brain is None:
             return []
         edges = self.graph.edges_of([brain.id], direction=Direction.IN, rel_types=[RelType.PART_OF])
@@ -97,18 +99,21 @@ class ContextInjector:
             n for n in self.graph.get_many([e.source for e in edges]).values()
             if isinstance(n, Insight) and n.status == InsightStatus.ACTIVE and n.role in (role, None)
         ]
-        relevance = self._similarity(task, [i.text for i in insights])
+        relevance = self._similarity(task, [i.id for i in insights])
         ranked = sorted(zip(insights, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
         return [
             BriefLine(text=f"{i.text} (v{brain.version}; n={i.support}, effect {i.effect:+.2f})", cites=(i.id,))
             for i, _ in ranked
         ]
 
-    def _similarity(self, task: str | None, texts: Sequence[str]) -> list[float]:
-        if not task or not texts:
-            return [0.0] * len(texts)
-        embedder = self.search.index.embedder
-        return [float(v) for v in embedder.embed_documents(list(texts)) @ embedder.embed_query(task)]
+    def _similarity(self, task: str | None, node_ids: Sequence[str]) -> list[float]:
+        """Cosine of each node's stored vector with the task (0 without a task or a vector)."""
+        if not task or not node_ids:
+            return [0.0] * len(node_ids)
+        index = self.search.index
+        vectors = index.vectors.get_vectors(list(node_ids))
+        query = index.embedder.embed_query(task)
+        return [float(vectors[i] @ query) if i in vectors else 0.0 for i in node_ids]
 
     def _open_items(self, venture: str, role: str, now: datetime) -> list[BriefLine]:
         lines = []
@@ -169,7 +174,7 @@ class ContextInjector:
 
     def _patterns(self, task: str | None) -> list[BriefLine]:
         patterns = [p for p in self.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=500)) if isinstance(p, Pattern)]
-        relevance = self._similarity(task, [p.text for p in patterns])
+        relevance = self._similarity(task, [p.id for p in patterns])
         ranked = sorted(zip(patterns, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
         return [
             BriefLine(text=p.text, cites=(p.id,))
