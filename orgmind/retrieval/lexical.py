@@ -128,6 +128,10 @@ class _Snapshot:
     codes: dict[str, np.ndarray]
     code_of: dict[str, dict[str | None, int]]
     ts: np.ndarray
+    order: np.ndarray
+    """Rows sorted by venture, then label, then time: a record's neighbours sit beside it."""
+    position: np.ndarray
+    """Each row's place in ``order``."""
 
     @classmethod
     def build(cls, entries: list[tuple[LexicalDoc, np.ndarray]], vocabulary: dict[str, int]) -> _Snapshot:
@@ -144,7 +148,25 @@ class _Snapshot:
             codes[name] = np.fromiter(values, np.int32, len(docs))
         ids = [doc.node_id for doc in docs]
         ts = np.fromiter((doc.ts for doc in docs), np.int64, len(docs))
-        return cls(bm25, ids, {node_id: row for row, node_id in enumerate(ids)}, codes, code_of, ts)
+        order = np.lexsort((np.arange(len(docs)), ts, codes["label"], codes["venture_id"]))
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        rows = {node_id: row for row, node_id in enumerate(ids)}
+        return cls(bm25, ids, rows, codes, code_of, ts, order, position)
+
+    def beside(self, row: int, within_us: int) -> list[int]:
+        """The rows just before and after ``row`` in time, of its venture and label, within ``within_us``."""
+        found = []
+        place = int(self.position[row])
+        for step in (-1, 1):
+            other_place = place + step
+            if not 0 <= other_place < self.order.size:
+                continue
+            other = int(self.order[other_place])
+            same = all(self.codes[name][other] == self.codes[name][row] for name in ("venture_id", "label"))
+            if same and abs(int(self.ts[other]) - int(self.ts[row])) <= within_us:
+                found.append(other)
+        return found
 
     def allowed(self, rows: np.ndarray, name: str, values: Collection[str]) -> np.ndarray:
         """Which of ``rows`` have one of ``values`` in payload field ``name``."""
@@ -234,6 +256,25 @@ class LexicalIndex:
             rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
         rows = rows[np.lexsort((rows, -scores[rows]))]
         return [(snapshot.ids[row], float(scores[row])) for row in rows]
+
+    def neighbours(self, node_ids: Iterable[str], within_us: int) -> dict[str, list[str]]:
+        """For each known id, the records written just before and after it (same venture and
+        label, at most ``within_us`` apart): the turns around a turn, the notes of one sitting."""
+        with self._lock:
+            snapshot = self._current()
+        if snapshot is None:
+            return {}
+        return {
+            node_id: [snapshot.ids[other] for other in snapshot.beside(snapshot.rows[node_id], within_us)]
+            for node_id in node_ids
+            if node_id in snapshot.rows
+        }
+
+    def timestamps(self, node_ids: Iterable[str]) -> dict[str, int]:
+        """The ``ts`` (UTC microseconds) of each known id."""
+        with self._lock:
+            entries = self._entries
+            return {node_id: entries[node_id][0].ts for node_id in node_ids if node_id in entries}
 
     def _current(self) -> _Snapshot | None:
         """The snapshot of the stored documents, rebuilt first if they changed; hold the lock."""

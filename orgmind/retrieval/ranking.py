@@ -21,6 +21,13 @@ class RankWeights:
     outcome_known: float = 0.05
     outcome_strength: float = 0.05
     mmr_lambda: float = 0.8
+    neighbour_weight: float = 0.0
+    """Share of a top candidate's relevance passed to the records written beside it."""
+    neighbour_seeds: int = 20
+    neighbour_within_s: float = 1800.0
+    """How far apart in time two records may be and still be neighbours."""
+    time_weight: float = 0.0
+    """Relevance added to a candidate inside a period the query names (``2023``, ``last month``)."""
 
 
 @dataclass

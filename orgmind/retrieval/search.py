@@ -12,7 +12,9 @@ from orgmind.models import Decision, Node, Outcome, utc_now
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.hits import Hit, ScoreExplanation
 from orgmind.retrieval.index import SearchIndex
+from orgmind.retrieval.neighbours import spread_to_neighbours
 from orgmind.retrieval.ranking import Candidate, RankWeights, fuse, mmr_order, rerank
+from orgmind.retrieval.timeexpr import mentioned_periods, prefer_periods
 from orgmind.retrieval.vectors import VectorFilter
 
 SECONDS_PER_DAY = 86_400.0
@@ -67,11 +69,14 @@ class HybridSearch:
                 roles=flt.roles, since_ts=flt.since_ts, until_ts=flt.until_ts, exclude_ids=flt.exclude_ids,
             )
         candidates = fuse(dense, lexical, self.weights.rrf_k, self.weights.lexical_weight)
+        now = request.now or utc_now()
+        self._spread(request, candidates)
+        prefer_periods(candidates, self.index.lexical.timestamps, mentioned_periods(request.query, now),
+                       self.weights.time_weight)
         nodes = self.graph.get_many(sorted(candidates))
         allowed = set(request.venture_ids)
         candidates = {i: c for i, c in candidates.items() if i in nodes and nodes[i].owner_venture in allowed}
         outcomes = self._latest_outcomes(nodes.values())
-        now = request.now or utc_now()
         rerank(
             candidates,
             {i: (now - nodes[i].timestamp).total_seconds() / SECONDS_PER_DAY for i in candidates},
@@ -81,6 +86,19 @@ class HybridSearch:
         vectors = self.index.vectors.get_vectors(sorted(candidates))
         chosen = mmr_order(list(candidates.values()), vectors, request.k, self.weights.mmr_lambda)
         return [_hit(nodes[c.node_id], c, outcomes.get(c.node_id)) for c in chosen]
+
+    def _spread(self, request: SearchRequest, candidates: dict[str, Candidate]) -> None:
+        """Pass relevance to neighbouring records; new ones only when no filter could exclude them."""
+        within_us = int(self.weights.neighbour_within_s * 1_000_000)
+        filters = (request.kinds, request.roles, request.since, request.until, request.exclude_ids or None)
+        unfiltered = all(f is None for f in filters)
+        spread_to_neighbours(
+            candidates,
+            lambda ids: self.index.lexical.neighbours(ids, within_us),
+            self.weights.neighbour_weight,
+            self.weights.neighbour_seeds,
+            admit_new=unfiltered,
+        )
 
     def _latest_outcomes(self, nodes: Iterable[Node]) -> dict[str, Outcome]:
         decision_ids = [n.id for n in nodes if isinstance(n, Decision)]
