@@ -174,10 +174,10 @@ def method_variants() -> dict[str, tuple[dict[str, float], bool, bool]]:
         "shipped ranking of the base version": (
             {"rrf_k": 10, "lexical_weight": 0.5, "mmr_lambda": 0.8, "neighbour_weight": 0.0, "time_weight": 0.0},
             True, True),
-        "textbook RRF + neighbours": ({**TEXTBOOK, "neighbour_weight": RankWeights().neighbour_weight}
-                                      if "neighbour_weight" in _FIELDS else {"missing": 1}, True, True),
-        "textbook RRF + time expressions": ({**TEXTBOOK, "time_weight": RankWeights().time_weight}
-                                            if "time_weight" in _FIELDS else {"missing": 1}, True, True),
+        "textbook RRF + neighbours (0.15)": ({**TEXTBOOK, "neighbour_weight": 0.15}, True, True),
+        "textbook RRF + time expressions (0.1)": ({**TEXTBOOK, "time_weight": 0.1}, True, True),
+        "shipped ranking without neighbours": ({"neighbour_weight": 0.0}, True, True),
+        "shipped ranking without time expressions": ({"time_weight": 0.0}, True, True),
         "shipped ranking (all methods)": ({}, True, True),
     }
 
@@ -194,9 +194,9 @@ def methods(mind: OrgMind, questions: Sequence[Question]) -> dict[str, dict[str,
 
 
 GRID: dict[str, Sequence[float]] = {
-    "rrf_k": (10, 30, 60),
-    "lexical_weight": (0.5, 1.0, 1.5),
-    "neighbour_weight": (0.0, 0.2, 0.4),
+    "rrf_k": (10, 60),
+    "lexical_weight": (0.5, 1.0),
+    "neighbour_weight": (0.0, 0.15, 0.3),
 }
 
 

@@ -8,7 +8,9 @@ weights, so a model that is not on disk raises :class:`ModelUnavailable` at once
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,8 +31,11 @@ _DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MO
 _PACKAGED_FILES = ("modules.json", "model.safetensors", "tokenizer.json")
 _OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 _THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
 _DOCUMENT_PROMPTS = ("document", "passage", "corpus")
 _QUERY_CACHE_SIZE = 1024
+
+log = logging.getLogger(__name__)
 
 _loaded: dict[tuple[str, str], Embedder] = {}
 _load_lock = threading.Lock()
@@ -151,6 +156,7 @@ def _load_model(name: str, source: str, device: str) -> SentenceTransformer:
     """Load from local files only; the offline variables also guard any later hub access."""
     for variable in _OFFLINE_ENV:
         os.environ.setdefault(variable, "1")
+    _prefer_passive_waits()
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -164,6 +170,21 @@ def _load_model(name: str, source: str, device: str) -> SentenceTransformer:
             f"use {DEFAULT_MODEL!r} (bundled), a local model directory, or a model already in the "
             f"Hugging Face cache ({exc})"
         ) from exc
+
+
+def _prefer_passive_waits() -> None:
+    """Make torch's OpenMP threads sleep, not spin, while they wait for work (unless the user chose).
+
+    Spinning threads burn the cores other work needs; on a busy machine with few cores a query's
+    two-thread matrix product then waits for a descheduled spinner, and a 15 ms query embedding
+    takes 0.5 s (measured in docs/benchmarks.md). OpenMP reads the policy once, when torch is
+    first imported, so this only helps if orgmind loads torch first.
+    """
+    if "torch" in sys.modules:
+        if _WAIT_POLICY_ENV not in os.environ:
+            log.info("torch was imported before orgmind; set %s=PASSIVE for steady latency", _WAIT_POLICY_ENV)
+        return
+    os.environ.setdefault(_WAIT_POLICY_ENV, "PASSIVE")
 
 
 def _fit_torch_threads() -> None:
