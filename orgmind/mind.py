@@ -342,7 +342,7 @@ class OrgMind:
         brief = WakeUpBrief(
             brief_id=f"brf_{wakeup.id.removeprefix('wak_')}", wakeup_id=wakeup.id, venture=venture,
             venture_name=venture_node.name, role=wakeup.role, task=task, built_at=now, tokens=packed.tokens,
-            budget=budget_tokens, sections=packed.sections,
+            budget=budget_tokens, sections=packed.sections, cut_by_budget=packed.cut,
         )
         nodes = [
             wakeup.model_copy(update={"brain_version_id": brain.id if brain else None}),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from orgmind.models import Outcome
 
@@ -60,6 +60,8 @@ class WakeUpBrief(BaseModel):
     tokens: int
     budget: int
     sections: tuple[BriefSection, ...]
+    cut_by_budget: dict[str, int] = Field(default_factory=dict)
+    """Sections that had more relevant lines than the budget held, and how many were left out."""
 
     @property
     def cited_ids(self) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from orgmind.graph.base import Direction, GraphStore, NodeQuery
 from orgmind.models import (
@@ -24,7 +25,9 @@ from orgmind.models import (
     RelType,
     Venture,
 )
+from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.brief import BriefLine, BriefSection, header, outcome_words, render_markdown, when
+from orgmind.retrieval.relevance import KIND_MATCH, RELEVANCE_FLOOR, kinds_named, rank_by_task
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import visible_ventures
 from orgmind.retrieval.tokens import count_tokens
@@ -41,6 +44,7 @@ TITLES = {
 READING_ORDER = tuple(TITLES)
 PRIORITY = ("guardrails", "open_items", "current_brain", "precedents", "recent_history", "platform_patterns")
 FIRST_PASS_LINES = 2
+InsightT = TypeVar("InsightT", Insight, Pattern)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class PackedBrief:
     sections: tuple[BriefSection, ...]
     tokens: int
     ranks: list[tuple[str, int, str]]  # (section, rank, node id) for attribution
+    cut: dict[str, int]  # section -> candidate lines left out for the budget
 
 
 class ContextInjector:
@@ -78,20 +83,44 @@ class ContextInjector:
     ) -> Draft:
         """Candidate lines of every section; ``brain`` is the version the agent wakes up under."""
         draft = Draft()
-        draft.lines["current_brain"] = self._brain(brain, role, task)
+        touched: set[str] | None = None
+        if task:
+            draft.lines["precedents"], touched = self._precedents(venture, task, now)
+            touched |= kinds_named(task, {kind for gate in self.gates for kind in gate.kinds})
+        draft.lines["current_brain"] = self._brain(brain, role, task, touched)
         draft.lines["open_items"] = self._open_items(venture.id, role, now)
         draft.lines["recent_history"] = self._recent(venture.id, role, now)
-        if task:
-            draft.lines["precedents"] = self._precedents(venture, task, now)
-        draft.lines["platform_patterns"] = self._patterns(task)
-        draft.lines["guardrails"] = [
-            BriefLine(text=f"{gate.name.replace('_', ' ')}: {gate.description} (kinds: {', '.join(gate.kinds)})",
-                      cites=(), policy=gate.name)
-            for gate in self.gates
-        ]
+        draft.lines["open_items"] = self._by_task(task, draft.lines["open_items"], floor=None)
+        draft.lines["recent_history"] = self._by_task(task, draft.lines["recent_history"])
+        draft.lines["platform_patterns"] = self._patterns(task, touched)
+        draft.lines["guardrails"] = self._guardrails(touched)
         return draft
 
-    def _brain(self, brain: BrainVersion | None, role: str, task: str | None) -> list[BriefLine]:
+    def _by_task(self, task: str | None, lines: list[BriefLine], floor: float | None = RELEVANCE_FLOOR) -> list[BriefLine]:
+        """Lines ordered by the task's similarity to the records they cite (the closest counts)."""
+        if not task:
+            return lines
+        cited = sorted({node_id for line in lines for node_id in line.cites})
+        similarity = dict(zip(cited, self._similarity(task, cited), strict=True))
+        best = [max((similarity[node_id] for node_id in line.cites), default=0.0) for line in lines]
+        return rank_by_task(lines, best, floor=floor)
+
+    def _guardrails(self, touched: set[str] | None) -> list[BriefLine]:
+        """Gates on the kinds the task touches in full (all of them without a task), the rest as one line."""
+        full = [gate for gate in self.gates if touched is None or touched.intersection(gate.kinds)]
+        lines = [
+            BriefLine(text=f"{gate.name.replace('_', ' ')}: {gate.description} (kinds: {', '.join(gate.kinds)})",
+                      cites=(), policy=gate.name)
+            for gate in full
+        ]
+        others = sorted({kind for gate in self.gates if gate not in full for kind in gate.kinds})
+        if others:
+            lines.append(BriefLine(text=f"Also gated: {', '.join(others)}", cites=()))
+        return lines
+
+    def _brain(
+        self, brain: BrainVersion | None, role: str, task: str | None, touched: set[str] | None
+    ) -> list[BriefLine]:
         if brain is None:
             return []
         edges = self.graph.edges_of([brain.id], direction=Direction.IN, rel_types=[RelType.PART_OF])
@@ -99,12 +128,25 @@ class ContextInjector:
             n for n in self.graph.get_many([e.source for e in edges]).values()
             if isinstance(n, Insight) and n.status == InsightStatus.ACTIVE and n.role in (role, None)
         ]
-        relevance = self._similarity(task, [i.id for i in insights])
-        ranked = sorted(zip(insights, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
+        ranked = self._ranked(task, insights, touched)
         return [
             BriefLine(text=f"{i.text} (v{brain.version}; n={i.support}, effect {i.effect:+.2f})", cites=(i.id,))
-            for i, _ in ranked
+            for i in ranked
         ]
+
+    def _ranked(
+        self, task: str | None, items: Sequence[InsightT], touched: set[str] | None
+    ) -> list[InsightT]:
+        """By relevance to the task (under the floor left out), then effect size; by effect without a task.
+
+        Relevance is the task's cosine with the item, plus ``KIND_MATCH`` if the item is about a
+        decision kind the task touches (the kinds of its precedents, or one it names).
+        """
+        if not task:
+            return sorted(items, key=lambda i: (-abs(i.effect), i.id))
+        similarity = self._similarity(task, [i.id for i in items])
+        relevance = [s + (KIND_MATCH if touched and i.kind in touched else 0.0) for i, s in zip(items, similarity)]
+        return rank_by_task(items, relevance, then=lambda i: (-abs(i.effect), i.id))
 
     def _similarity(self, task: str | None, node_ids: Sequence[str]) -> list[float]:
         """Cosine of each node's stored vector with the task (0 without a task or a vector)."""
@@ -151,18 +193,21 @@ class ContextInjector:
             if i.outcome is not None
         ]
 
-    def _precedents(self, venture: Venture, task: str, now: datetime) -> list[BriefLine]:
+    def _precedents(self, venture: Venture, task: str, now: datetime) -> tuple[list[BriefLine], set[str]]:
+        """Lines on the most relevant decided precedents, and the decision kinds they are of."""
         shared = [v for v in visible_ventures(self.graph, venture.id, "platform") if v != venture.id]
-        hits = []
+        hits: list[Hit] = []
         for scope in ([venture.id], shared):
             if scope:
                 found = self.search.search(SearchRequest(
                     query=task, venture_ids=scope, k=4, labels=[NodeLabel.DECISION.value], now=now,
                 ))
-                hits.extend(h for h in found if h.outcome is not None)
+                decided = [h for h in found if h.outcome is not None]  # own venture first, then by relevance
+                hits.extend(rank_by_task(decided, self._similarity(task, [h.id for h in decided]),
+                                         then=lambda h: (-h.score,)))
         names = {v.id: v.name for v in self.graph.get_many(sorted({h.venture for h in hits if h.venture})).values()
                  if isinstance(v, Venture)}
-        return [
+        lines = [
             BriefLine(
                 text=f"{'' if h.venture == venture.id else names.get(h.venture, h.venture) + ', '}"
                 f"{when(h.timestamp, now)}: {h.text.split('. ')[0].rstrip('.')} → {outcome_words(h.outcome)}",
@@ -171,15 +216,11 @@ class ContextInjector:
             for h in hits
             if h.outcome is not None
         ]
+        return lines, {h.decision_kind for h in hits if h.decision_kind}
 
-    def _patterns(self, task: str | None) -> list[BriefLine]:
+    def _patterns(self, task: str | None, touched: set[str] | None) -> list[BriefLine]:
         patterns = [p for p in self.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=500)) if isinstance(p, Pattern)]
-        relevance = self._similarity(task, [p.id for p in patterns])
-        ranked = sorted(zip(patterns, relevance), key=lambda p: (-(p[1] + abs(p[0].effect)), p[0].id))
-        return [
-            BriefLine(text=p.text, cites=(p.id,))
-            for p, _ in ranked
-        ]
+        return [BriefLine(text=p.text, cites=(p.id,)) for p in self._ranked(task, patterns, touched)]
 
 
 def pack(
@@ -219,5 +260,7 @@ def pack(
         for rank, line in enumerate(section.lines, start=1)
         for node_id in line.cites
     ]
-    return PackedBrief(sections, used, ranks)
+    shown = {section.name: len(section.lines) for section in sections}
+    cut = {name: len(lines) - shown.get(name, 0) for name, lines in draft.lines.items() if len(lines) > shown.get(name, 0)}
+    return PackedBrief(sections, used, ranks, cut)
 

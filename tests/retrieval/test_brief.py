@@ -112,7 +112,7 @@ def test_renderings(mind: OrgMind) -> None:
     data = json.loads(json.dumps(brief.to_json()))
     assert data["schema"] == SCHEMA
     assert set(data) == {"schema", "brief_id", "wakeup_id", "venture", "role", "task", "built_at", "tokens",
-                         "budget", "sections"}
+                         "budget", "sections", "cut_by_budget"}
     assert set(data["sections"][0]["lines"][0]) == {"text", "cites", "policy"}
 
 
