@@ -108,7 +108,8 @@ class _BM25(bm25s.BM25):
         term, doc = np.divmod(keys, n_docs)  # sorted by term, then by document: CSC order
         df = np.bincount(term, minlength=n_terms)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * lengths / lengths.mean())
+        self.term_idf, self.mean_length = idf, float(lengths.mean())
+        norm = self.k1 * (1 - self.b + self.b * lengths / self.mean_length)
         self.nonoccurrence_array = None  # only the BM25L and BM25+ variants use it
         return {
             "data": (idf[term] * tf / (norm[doc] + tf)).astype(self.dtype),
@@ -168,6 +169,28 @@ class _Snapshot:
                 found.append(other)
         return found
 
+    def score_recent(self, entries: list[tuple[LexicalDoc, np.ndarray]], term_ids: list[int]) -> np.ndarray:
+        """BM25 scores of documents written after this snapshot, under its statistics.
+
+        Term frequencies and lengths are the documents' own; the inverse document frequencies and
+        the mean length are the snapshot's (a term it has never seen gets the idf of its count
+        among ``entries``), so a score is what a rebuild would give but for that drift.
+        """
+        query = np.asarray(term_ids, dtype=np.int64)  # sorted and distinct
+        lengths = np.fromiter((terms.size for _, terms in entries), np.int64, len(entries))
+        tokens = np.concatenate([terms for _, terms in entries]).astype(np.int64)
+        doc_of_token = np.repeat(np.arange(len(entries)), lengths)
+        hit = np.isin(tokens, query)
+        tf = np.zeros((len(entries), query.size))
+        np.add.at(tf, (doc_of_token[hit], np.searchsorted(query, tokens[hit])), 1.0)
+        known = self.bm25.term_idf
+        n_docs, df = len(self.ids), np.count_nonzero(tf, axis=0)
+        unseen = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        idf = np.where(query < known.size, known[np.minimum(query, known.size - 1)], unseen)
+        bm25 = self.bm25
+        norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / self.bm25.mean_length)
+        return np.asarray((idf * tf / (tf + norm[:, None])).sum(axis=1))
+
     def allowed(self, rows: np.ndarray, name: str, values: Collection[str]) -> np.ndarray:
         """Which of ``rows`` have one of ``values`` in payload field ``name``."""
         wanted = [self.code_of[name][v] for v in values if v in self.code_of[name]]
@@ -175,13 +198,23 @@ class _Snapshot:
 
 
 class LexicalIndex:
-    """A BM25 index of :class:`LexicalDoc` keyed by node id; safe to share between threads."""
+    """A BM25 index of :class:`LexicalDoc` keyed by node id; safe to share between threads.
+
+    Searches read a snapshot (the bm25s index as of its last build) plus the documents changed
+    since, scored directly under the snapshot's statistics: a write is searchable at once and
+    costs no rebuild. The snapshot is rebuilt on the first search after the changes outnumber
+    ``REBUILD_AFTER`` or ``REBUILD_SHARE`` of the snapshot, so the statistics never drift far
+    and a stream of writes pays one rebuild per that many writes, not one per write.
+    """
+
+    REBUILD_AFTER = 2_000
+    REBUILD_SHARE = 0.1
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[LexicalDoc, np.ndarray]] = {}
         self._vocabulary: dict[str, int] = {}
         self._snapshot: _Snapshot | None = None
-        self._dirty = False
+        self._changed: set[str] = set()
         self._lock = threading.Lock()
 
     def upsert(self, docs: Iterable[LexicalDoc]) -> None:
@@ -193,14 +226,14 @@ class LexicalIndex:
                 if stored is None or stored[0] != doc:
                     terms = [vocabulary.setdefault(term, len(vocabulary)) for term in analyze(doc.text)]
                     self._entries[doc.node_id] = (doc, np.array(terms, dtype=np.int32))
-                    self._dirty = True
+                    self._changed.add(doc.node_id)
 
     def delete(self, node_ids: Iterable[str]) -> int:
         """Remove documents by node id; returns how many were stored. Unknown ids are ignored."""
         with self._lock:
-            removed = sum(self._entries.pop(node_id, None) is not None for node_id in node_ids)
-            self._dirty = self._dirty or removed > 0
-            return removed
+            removed = [node_id for node_id in node_ids if self._entries.pop(node_id, None) is not None]
+            self._changed.update(removed)
+            return len(removed)
 
     def ids(self) -> frozenset[str]:
         """The node ids of the stored documents."""
@@ -237,7 +270,36 @@ class LexicalIndex:
         with self._lock:
             snapshot = self._current()
             term_ids = sorted({self._vocabulary[term] for term in terms if term in self._vocabulary})
+            changed = list(self._changed)
+            recent = [self._entries[node_id] for node_id in changed if node_id in self._entries]
         if snapshot is None or not term_ids:
+            return []
+        filters = (venture_ids, labels, kinds, roles, since_ts, until_ts, exclude_ids)
+        found = self._search_snapshot(snapshot, term_ids, k, changed, *filters)
+        recent = [(doc, terms) for doc, terms in recent if terms.size and _passes(doc, *filters)]
+        if recent:
+            scores = snapshot.score_recent(recent, term_ids)
+            found += [(doc.node_id, float(score)) for (doc, _), score in zip(recent, scores, strict=True) if score > 0]
+            found.sort(key=lambda hit: (-hit[1], hit[0]))
+        return found[:k]
+
+    def _search_snapshot(
+        self,
+        snapshot: _Snapshot,
+        term_ids: list[int],
+        k: int,
+        changed: list[str],
+        venture_ids: Collection[str] | None,
+        labels: Collection[str] | None,
+        kinds: Collection[str] | None,
+        roles: Collection[str] | None,
+        since_ts: int | None,
+        until_ts: int | None,
+        exclude_ids: Collection[str] | None,
+    ) -> list[tuple[str, float]]:
+        """The snapshot's best ``k`` for the query, leaving out documents changed since it was built."""
+        term_ids = [term for term in term_ids if term < snapshot.bm25.term_idf.size]  # newer terms: not in it
+        if not term_ids:
             return []
         scores = snapshot.bm25.get_scores_from_ids(term_ids)
         rows = np.flatnonzero(scores > 0)
@@ -249,8 +311,9 @@ class LexicalIndex:
             keep &= snapshot.ts[rows] >= since_ts
         if until_ts is not None:
             keep &= snapshot.ts[rows] < until_ts
-        if exclude_ids:
-            keep &= ~np.isin(rows, [snapshot.rows[i] for i in exclude_ids if i in snapshot.rows])
+        hidden = [*(exclude_ids or ()), *changed]
+        if hidden:
+            keep &= ~np.isin(rows, [snapshot.rows[i] for i in hidden if i in snapshot.rows])
         rows = rows[keep]
         if rows.size > k:
             rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
@@ -277,11 +340,34 @@ class LexicalIndex:
             return {node_id: entries[node_id][0].ts for node_id in node_ids if node_id in entries}
 
     def _current(self) -> _Snapshot | None:
-        """The snapshot of the stored documents, rebuilt first if they changed; hold the lock."""
-        if self._dirty:
+        """The snapshot, rebuilt first if too much changed since it was built; hold the lock."""
+        size = len(self._snapshot.ids) if self._snapshot is not None else 0
+        if self._changed and (size == 0 or len(self._changed) > max(self.REBUILD_AFTER, self.REBUILD_SHARE * size)):
             entries = list(self._entries.values())
             has_terms = any(terms.size for _, terms in entries)
             self._snapshot = _Snapshot.build(entries, self._vocabulary) if has_terms else None
-            self._dirty = False
+            self._changed = set()
         return self._snapshot
 
+
+
+def _passes(
+    doc: LexicalDoc,
+    venture_ids: Collection[str] | None,
+    labels: Collection[str] | None,
+    kinds: Collection[str] | None,
+    roles: Collection[str] | None,
+    since_ts: int | None,
+    until_ts: int | None,
+    exclude_ids: Collection[str] | None,
+) -> bool:
+    """Whether ``doc`` passes the search filters (as the snapshot applies them to its rows)."""
+    for value, allowed in zip((doc.venture_id, doc.label, doc.kind, doc.role), (venture_ids, labels, kinds, roles),
+                              strict=True):
+        if allowed is not None and value not in allowed:
+            return False
+    if since_ts is not None and doc.ts < since_ts:
+        return False
+    if until_ts is not None and doc.ts >= until_ts:
+        return False
+    return not (exclude_ids and doc.node_id in exclude_ids)

@@ -144,3 +144,36 @@ def test_documents_without_terms() -> None:
     assert ids(lexical.search("pricing", 10)) == ["p"]
     assert isinstance(lexical.search("pricing", 10)[0][1], float)
     assert np.isfinite(lexical.search("pricing", 10)[0][1])
+
+
+def test_writes_after_the_snapshot_are_searchable_at_once_with_rebuilt_scores() -> None:
+    texts = [f"note {i} about {'pricing' if i % 3 else 'hiring'} and churn {i % 7}" for i in range(60)]
+    streamed, rebuilt = LexicalIndex(), LexicalIndex()
+    streamed.upsert([doc(f"d{i}", t, ts=T0 + i) for i, t in enumerate(texts[:50])])
+    streamed.search("pricing", 5)  # builds the snapshot
+    late = [doc(f"d{i}", t, ts=T0 + i) for i, t in enumerate(texts[50:], start=50)]
+    late.append(doc("fresh", "a brand-new word: kombucha pricing", ts=T0 + 99))
+    streamed.upsert(late)
+    streamed.delete(["d1", "d2"])
+    rebuilt.upsert([doc(f"d{i}", t, ts=T0 + i) for i, t in enumerate(texts) if i not in (1, 2)] + late[-1:])
+    assert ids(streamed.search("kombucha", 5)) == ["fresh"]
+    got, want = streamed.search("pricing churn 3", 20), rebuilt.search("pricing churn 3", 20)
+    assert "d1" not in ids(got) and "d2" not in ids(got) and {"d52", "fresh"} & set(ids(got))
+    # the same scores, but for the statistics a rebuild would refresh
+    assert [score for _, score in got[:5]] == pytest.approx([score for _, score in want[:5]], rel=0.15)
+    assert dict(got)["d52"] == pytest.approx(dict(want)["d52"], rel=0.15)
+    assert ids(streamed.search("pricing", 60, venture_ids=["elsewhere"])) == []
+
+
+def test_the_snapshot_is_rebuilt_once_the_changes_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = LexicalIndex()
+    monkeypatch.setattr(LexicalIndex, "REBUILD_AFTER", 3)
+    index.upsert([doc(f"d{i}", f"pricing note {i}") for i in range(10)])
+    index.search("pricing")
+    first = index._snapshot  # noqa: SLF001 - the snapshot's identity tells whether it was rebuilt
+    index.upsert([doc("d10", "pricing note 10"), doc("d11", "pricing note 11")])
+    index.search("pricing")
+    assert index._snapshot is first  # noqa: SLF001
+    index.upsert([doc("d12", "pricing note 12"), doc("d13", "pricing note 13")])
+    index.search("pricing")
+    assert index._snapshot is not first and len(index.search("pricing", 20)) == 14  # noqa: SLF001
