@@ -19,8 +19,8 @@ SPEED (``--speed N``). N records of the seeded ``orgmind.sample`` history are wr
 ``record_many`` in batches of ``--batch``, embedding included; then 100 distinct recall queries
 over the result. Reported: records/s and searchable documents/s, the first recall (which builds
 the BM25 index), recall p50/p95 end to end and without the query's embedding, the median recall
-right after a one-record write (a write marks the BM25 index stale and the next search rebuilds
-it), and peak RSS (``resource.getrusage``).
+in a mixed read/write stream (50 rounds of a one-record write, embedding included, then a recall
+with a new query), and peak RSS (``resource.getrusage``).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ except ImportError:  # run as a script without the repository root on sys.path
 MODES = {"dense": (True, False), "bm25": (False, True), "hybrid": (True, True)}
 CATEGORIES = ("paraphrase", "exact", "time", "filtered")
 K = 10
+MIXED_ROUNDS = 50
 
 SHIPPED = RankWeights()
 NO_RERANK = dataclasses.replace(SHIPPED, recency=0.0, outcome_known=0.0, outcome_strength=0.0)
@@ -250,23 +251,29 @@ def speed(n: int, batch: int) -> None:
                 done = time.perf_counter()
                 latencies.append(done - started)
                 searches.append(done - embedded)
-            after_write = []  # a write marks the BM25 index stale; the next recall rebuilds it
-            for number in range(3):
-                mind.record(Observation(id=f"speed-extra-{number}", venture_id="lumen", text=f"Extra note {number}."))
+            writes, after_write = [], []  # mixed: each recall right after a one-record write
+            for number in range(MIXED_ROUNDS):
                 started = time.perf_counter()
-                mind.recall(queries[number][1], venture="lumen", k=10)
-                after_write.append(time.perf_counter() - started)
+                mind.record(Observation(id=f"speed-extra-{number}", venture_id="lumen",
+                                        text=f"Extra note {number} on {queries[number][1]}"))
+                written = time.perf_counter()
+                mind.recall(f"{queries[number][1]} (after write {number})", venture="lumen", k=10)
+                after_write.append(time.perf_counter() - written)
+                writes.append(written - started)
         finally:
             mind.close()
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     s = statistics.quantiles(searches, n=100, method="inclusive")
+    m = statistics.quantiles(after_write, n=100, method="inclusive")
+    w = statistics.quantiles(writes, n=100, method="inclusive")
     print("| records | searchable docs | batch | ingest s | records/s | docs/s | flush s | first recall s "
-          "| recall p50 / p95 ms | of which search (query embedded) p50 / p95 ms | recall after a write s "
-          "| peak RSS MiB (after open) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| recall p50 / p95 ms | of which search (query embedded) p50 / p95 ms "
+          "| mixed: write p50 / p95 ms | mixed: recall right after it p50 / p95 ms | peak RSS MiB (after open) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {len(nodes)} | {searchable} | {batch} | {ingest:.1f} | {len(nodes) / ingest:.0f} | "
           f"{searchable / ingest:.0f} | {flush:.2f} | {first:.2f} | {q[49] * 1000:.0f} / {q[94] * 1000:.0f} | "
-          f"{s[49] * 1000:.0f} / {s[94] * 1000:.0f} | {statistics.median(after_write):.2f} | "
+          f"{s[49] * 1000:.0f} / {s[94] * 1000:.0f} | {w[49] * 1000:.0f} / {w[94] * 1000:.0f} | "
+          f"{m[49] * 1000:.0f} / {m[94] * 1000:.0f} | "
           f"{rss_mib():.0f} ({rss_open:.0f}) |")
     print(f"\n(open took {opened:.1f} s, model load included; {os.cpu_count()} CPUs; 1-minute load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
