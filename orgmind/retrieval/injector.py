@@ -27,7 +27,7 @@ from orgmind.models import (
 )
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.brief import BriefLine, BriefSection, header, outcome_words, render_markdown, when
-from orgmind.retrieval.relevance import KIND_MATCH, RELEVANCE_FLOOR, kinds_named, rank_by_task
+from orgmind.retrieval.relevance import KIND_MATCH, kinds_named, rank_by_task
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import visible_ventures
 from orgmind.retrieval.tokens import count_tokens
@@ -90,20 +90,20 @@ class ContextInjector:
         draft.lines["current_brain"] = self._brain(brain, role, task, touched)
         draft.lines["open_items"] = self._open_items(venture.id, role, now)
         draft.lines["recent_history"] = self._recent(venture.id, role, now)
-        draft.lines["open_items"] = self._by_task(task, draft.lines["open_items"], floor=None)
+        draft.lines["open_items"] = self._by_task(task, draft.lines["open_items"])
         draft.lines["recent_history"] = self._by_task(task, draft.lines["recent_history"])
         draft.lines["platform_patterns"] = self._patterns(task, touched)
         draft.lines["guardrails"] = self._guardrails(touched)
         return draft
 
-    def _by_task(self, task: str | None, lines: list[BriefLine], floor: float | None = RELEVANCE_FLOOR) -> list[BriefLine]:
+    def _by_task(self, task: str | None, lines: list[BriefLine]) -> list[BriefLine]:
         """Lines ordered by the task's similarity to the records they cite (the closest counts)."""
         if not task:
             return lines
         cited = sorted({node_id for line in lines for node_id in line.cites})
         similarity = dict(zip(cited, self._similarity(task, cited), strict=True))
         best = [max((similarity[node_id] for node_id in line.cites), default=0.0) for line in lines]
-        return rank_by_task(lines, best, floor=floor)
+        return rank_by_task(lines, best)
 
     def _guardrails(self, touched: set[str] | None) -> list[BriefLine]:
         """Gates on the kinds the task touches in full (all of them without a task), the rest as one line."""

@@ -123,3 +123,30 @@ def test_bad_wake_up_arguments(mind: OrgMind) -> None:
     with pytest.raises(InvalidArgument) as caught:
         mind.wake_up("lumen", "cto", budget_tokens=10)
     assert caught.value.field == "budget_tokens"
+
+
+def test_guardrails_in_full_only_for_the_kinds_the_task_touches(mind: OrgMind) -> None:
+    brief = mind.wake_up("lumen", "ceo", task="Raise the pricing of the Team plan", budget_tokens=4000, now=DEFAULT_END)
+    lines = brief.section("guardrails").lines
+    assert [line.policy for line in lines if line.policy] == ["pricing_change"]
+    assert lines[-1].policy is None and lines[-1].text.startswith("Also gated: ") and "vendor" in lines[-1].text
+    untargeted = mind.wake_up("lumen", "ceo", budget_tokens=4000, now=DEFAULT_END)
+    assert all(line.policy for line in untargeted.section("guardrails").lines)
+
+
+def test_the_brief_says_which_sections_the_budget_cut(mind: OrgMind) -> None:
+    roomy = mind.wake_up("lumen", "cto", task=TASK, budget_tokens=20000, now=DEFAULT_END)
+    tight = mind.wake_up("lumen", "cto", task=TASK, budget_tokens=250, now=DEFAULT_END)
+    assert roomy.cut_by_budget == {}
+    assert tight.cut_by_budget and all(count > 0 for count in tight.cut_by_budget.values())
+    for name, count in tight.cut_by_budget.items():
+        shown = tight.section(name)
+        assert len(roomy.section(name).lines) == count + (len(shown.lines) if shown else 0)
+
+
+def test_with_a_task_lines_under_the_relevance_floor_are_left_out(mind: OrgMind) -> None:
+    plain = mind.wake_up("lumen", "cto", budget_tokens=20000, now=DEFAULT_END)
+    focused = mind.wake_up("lumen", "cto", task=TASK, budget_tokens=20000, now=DEFAULT_END)
+    assert len(focused.section("recent_history").lines) < len(plain.section("recent_history").lines)
+    first = mind.graph.get(focused.section("recent_history").lines[0].cites[0])
+    assert isinstance(first, Decision) and first.kind == "architecture"
