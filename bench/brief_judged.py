@@ -25,8 +25,20 @@ from dataclasses import dataclass
 from orgmind.mind import OrgMind
 from orgmind.models import Decision, Escalation, Insight, Outcome, Pattern
 from orgmind.retrieval.lexical import analyze
-from orgmind.sample import BAD_OUTCOMES, DEFAULT_END, FILL, FLAT_OUTCOMES, GOOD_OUTCOMES, METRICS, OBS_FILL
-from orgmind.sample import OBSERVATIONS, PENDING, TEMPLATES, VENTURES, generate
+from orgmind.sample import (
+    BAD_OUTCOMES,
+    DEFAULT_END,
+    FILL,
+    FLAT_OUTCOMES,
+    GOOD_OUTCOMES,
+    METRICS,
+    OBS_FILL,
+    OBSERVATIONS,
+    PENDING,
+    TEMPLATES,
+    VENTURES,
+    generate,
+)
 from orgmind.synthesis.gates import DEFAULT_GATES
 
 ROLE_OF = {t.kind: t.role for t in TEMPLATES}

@@ -170,10 +170,10 @@ def test_the_snapshot_is_rebuilt_once_the_changes_pile_up(monkeypatch: pytest.Mo
     monkeypatch.setattr(LexicalIndex, "REBUILD_AFTER", 3)
     index.upsert([doc(f"d{i}", f"pricing note {i}") for i in range(10)])
     index.search("pricing")
-    first = index._snapshot  # noqa: SLF001 - the snapshot's identity tells whether it was rebuilt
+    first = index._snapshot  # the snapshot identity tells whether it was rebuilt
     index.upsert([doc("d10", "pricing note 10"), doc("d11", "pricing note 11")])
     index.search("pricing")
-    assert index._snapshot is first  # noqa: SLF001
+    assert index._snapshot is first
     index.upsert([doc("d12", "pricing note 12"), doc("d13", "pricing note 13")])
     index.search("pricing")
-    assert index._snapshot is not first and len(index.search("pricing", 20)) == 14  # noqa: SLF001
+    assert index._snapshot is not first and len(index.search("pricing", 20)) == 14
