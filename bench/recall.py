@@ -66,6 +66,8 @@ VARIANTS: dict[str, RankWeights] = {
     "shipped fusion, pure (no rerank, no MMR)": PURE,
     "textbook RRF k=60, equal weights, rerank+MMR": dataclasses.replace(SHIPPED, rrf_k=60, lexical_weight=1.0),
     "textbook RRF k=60, equal weights, pure": dataclasses.replace(PURE, rrf_k=60, lexical_weight=1.0),
+    "shipped + neighbours (0.15)": dataclasses.replace(SHIPPED, neighbour_weight=0.15),
+    "shipped + named periods (0.1)": dataclasses.replace(SHIPPED, time_weight=0.1),
 }
 SHIPPED_NAME, PURE_NAME, TEXTBOOK_NAME = list(VARIANTS)[0], list(VARIANTS)[3], list(VARIANTS)[4]
 
