@@ -170,7 +170,8 @@ def method_variants() -> dict[str, tuple[dict[str, float], bool, bool]]:
         "dense only (MiniLM)": (PURE, True, False),
         "BM25 only": (PURE, False, True),
         "textbook RRF (k=60, equal weights), no rerank, no MMR": (TEXTBOOK, True, True),
-        "shipped fusion (k=10, BM25 x0.5), no rerank, no MMR": (PURE, True, True),
+        "previous fusion (k=10, BM25 x0.5), no rerank, no MMR": (
+            {**PURE, "lexical_weight": 0.5, "neighbour_weight": 0.0}, True, True),
         "shipped ranking of the base version": (
             {"rrf_k": 10, "lexical_weight": 0.5, "mmr_lambda": 0.8, "neighbour_weight": 0.0, "time_weight": 0.0},
             True, True),

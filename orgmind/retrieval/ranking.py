@@ -21,7 +21,7 @@ class RankWeights:
     outcome_known: float = 0.05
     outcome_strength: float = 0.05
     mmr_lambda: float = 0.8
-    neighbour_weight: float = 0.0
+    neighbour_weight: float = 0.3
     """Share of a top candidate's relevance passed to the records written beside it."""
     neighbour_seeds: int = 20
     neighbour_within_s: float = 1800.0
