@@ -18,6 +18,18 @@ def test_public_surface_is_exported() -> None:
     assert {"OrgMind", "Decision", "Outcome", "OrgmindError", "InvalidRecord", "StoreLocked"} <= set(orgmind.__all__)
 
 
+def test_every_error_class_is_exported() -> None:
+    import inspect
+
+    from orgmind import errors
+
+    classes = {name for name, obj in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(obj, errors.OrgmindError)}
+    assert classes == set(errors.__all__)
+    assert classes <= set(orgmind.__all__)
+    assert all(getattr(orgmind, name) is getattr(errors, name) for name in classes)
+
+
 def test_second_process_on_the_same_home_gets_a_clear_error_not_a_hang(tmp_path: Path) -> None:
     with OrgMind.open(home=tmp_path):
         started = time.monotonic()

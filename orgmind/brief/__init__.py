@@ -1,0 +1,1 @@
+"""Wake-up briefs: gather, pack into a token budget, render, record."""
