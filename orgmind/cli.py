@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -16,9 +16,11 @@ from orgmind.importer import parse_line
 from orgmind.memory import VentureStats
 from orgmind.mind import OrgMind
 from orgmind.models import Decision, Escalation, Node, Pattern, import_line
-from orgmind.retrieval.hits import Hit
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
-from orgmind.synthesis.scorecard import Scorecard
+
+if TYPE_CHECKING:
+    from orgmind.retrieval.hits import Hit
+    from orgmind.synthesis.scorecard import Scorecard
 
 app = typer.Typer(
     help="orgmind: decision memory and wake-up briefs for AI agents that run businesses.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
@@ -14,9 +14,11 @@ from orgmind.graph.queries import ALL
 from orgmind.importer import ImportReport, import_jsonl
 from orgmind.models import Decision, Node, NodeLabel, Venture, parse_record
 from orgmind.retrieval.documents import document_text
-from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import Scope, visible_ventures
+
+if TYPE_CHECKING:  # the search stack is imported on the first search, not by read-only commands
+    from orgmind.retrieval.hits import Hit
+    from orgmind.retrieval.search import HybridSearch, SearchRequest
 
 RecordLike = Node | Mapping[str, Any]
 Gate = Callable[[list[Node]], list[Node]]
@@ -54,6 +56,8 @@ class MemoryService:
     def search(self) -> HybridSearch:
         """Hybrid search over the store's indexes."""
         if self._search is None:
+            from orgmind.retrieval.search import HybridSearch
+
             self._search = HybridSearch(self.store.graph, self.store.index)
         return self._search
 
@@ -84,6 +88,8 @@ class MemoryService:
             raise InvalidArgument("query", "must not be empty")
         if k < 1:
             raise InvalidArgument("k", "must be at least 1")
+        from orgmind.retrieval.search import SearchRequest
+
         return SearchRequest(
             query=query, venture_ids=visible_ventures(self.store.graph, venture, scope), k=k, **filters
         )

@@ -13,29 +13,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgmind.approvals.gates import Policy, load_policy
 from orgmind.approvals.service import ApprovalService
-from orgmind.brief.gather import ContextInjector, Guardrail
-from orgmind.brief.render import WakeUpBrief
-from orgmind.brief.service import MIN_BUDGET, BriefService
+from orgmind.brief import MIN_BUDGET
 from orgmind.config import Settings
-from orgmind.errors import InvalidArgument
 from orgmind.core.store import Store, open_store
+from orgmind.errors import InvalidArgument
 from orgmind.graph import GraphStore
 from orgmind.graph.queries import KindKnowledge, KindStats
 from orgmind.importer import ImportReport
 from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
 from orgmind.models import Decision, Escalation, Node, NodeLabel, Pattern
-from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.index import SearchIndex
-from orgmind.retrieval.precedents import Precedent
-from orgmind.retrieval.search import HybridSearch
 from orgmind.retrieval.tenancy import Scope
-from orgmind.synthesis.brain import BrainService
-from orgmind.synthesis.scorecard import Scorecard
-from orgmind.synthesis.synthesize import Summariser, SynthesisResult
+
+if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-only opens stay quick)
+    from orgmind.brief.gather import ContextInjector
+    from orgmind.brief.render import WakeUpBrief
+    from orgmind.brief.service import BriefService
+    from orgmind.retrieval.hits import Hit
+    from orgmind.retrieval.index import SearchIndex
+    from orgmind.retrieval.precedents import Precedent
+    from orgmind.retrieval.search import HybridSearch
+    from orgmind.synthesis.brain import BrainService
+    from orgmind.synthesis.scorecard import Scorecard
+    from orgmind.synthesis.synthesize import Summariser, SynthesisResult
 
 __all__ = ["MIN_BUDGET", "OrgMind", "RecordLike", "as_node"]
 
@@ -49,7 +52,7 @@ class OrgMind:
         self.policy = policy
         self.approvals = ApprovalService(store, policy)
         self.memory = MemoryService(store, self.approvals.gate)
-        self.brain = BrainService(store)
+        self._brain: BrainService | None = None
         self._briefs: BriefService | None = None
 
     @classmethod
@@ -93,9 +96,21 @@ class OrgMind:
         return self.memory.search
 
     @property
+    def brain(self) -> BrainService:
+        """The brain service: synthesis, scorecards, patterns, platform knowledge."""
+        if self._brain is None:
+            from orgmind.synthesis.brain import BrainService
+
+            self._brain = BrainService(self.store)
+        return self._brain
+
+    @property
     def briefs(self) -> BriefService:
         """The wake-up brief service."""
         if self._briefs is None:
+            from orgmind.brief.gather import Guardrail
+            from orgmind.brief.service import BriefService
+
             guardrails = [Guardrail(g.name, g.description, tuple(g.kinds)) for g in self.policy.gates]
             self._briefs = BriefService(self.store, self.search, guardrails)
         return self._briefs

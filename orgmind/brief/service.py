@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from orgmind.brief import MIN_BUDGET
 from orgmind.brief.gather import ContextInjector, Guardrail
 from orgmind.brief.pack import pack
 from orgmind.brief.record import brief_records
@@ -14,8 +15,6 @@ from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import NodeQuery
 from orgmind.models import NodeLabel, Venture, WakeUp, utc_now
 from orgmind.retrieval.search import HybridSearch
-
-MIN_BUDGET = 50
 
 
 class BriefService:

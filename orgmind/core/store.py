@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from orgmind.config import Settings
 from orgmind.core.immutability import check_immutable
 from orgmind.errors import OrgmindError, ReadOnly
 from orgmind.graph import GraphStore, open_graph
 from orgmind.models import Edge, Node
-from orgmind.retrieval.embedder import Embedder
-from orgmind.retrieval.index import SearchIndex
-from orgmind.retrieval.vectors import VectorIndex
+
+if TYPE_CHECKING:  # the search stack is imported when a store opens with its indexes
+    from orgmind.retrieval.embedder import Embedder
+    from orgmind.retrieval.index import SearchIndex
+    from orgmind.retrieval.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,9 @@ def open_store(settings: Settings, *, reindex: bool = False, read_only: bool = F
     graph = open_graph(settings, read_only=read_only)
     if read_only:
         return Store(graph)
+    from orgmind.retrieval.embedder import Embedder
+    from orgmind.retrieval.index import SearchIndex
+
     try:
         embedder = Embedder.load(settings.model)
         index = SearchIndex(graph, embedder, open_vectors(settings, embedder, recreate=reindex))
