@@ -26,8 +26,6 @@ class Precedent:
     outcome_summary: str
 
 
-
-
 def similar_elsewhere(graph: GraphStore, vectors: VectorIndex, decision_id: str, k: int = 5) -> list[Precedent]:
     """Decisions of other ventures sharing ``open`` most similar to this one, with outcomes.
 

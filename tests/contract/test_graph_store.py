@@ -282,3 +282,22 @@ def test_read_only_store_reads_and_refuses_writes(store: GraphStore, tmp_path) -
     finally:
         reader.close()
     assert store.get("ro-obs") is None and store.get("acme-d0") is not None
+
+
+def test_driver_errors_are_translated_on_every_call(store: GraphStore) -> None:
+    from orgmind.errors import StoreUnavailable
+
+    seed(store)
+    store.close()  # every later call meets a closed connection: the driver's error, translated
+    calls = [
+        lambda: store.count(),
+        lambda: store.get("acme-d0"),
+        lambda: store.list_nodes(NodeQuery(NodeLabel.DECISION)),
+        lambda: store.outcome_groups(["open"]),
+        lambda: store.upsert(Observation(id="late", venture_id="acme", text="After close")),
+        lambda: store.delete_nodes(["acme-d0"]),
+        lambda: store.mark_indexed(["acme-d0"]),
+    ]
+    for call in calls:
+        with pytest.raises(StoreUnavailable):
+            call()
