@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from orgmind.errors import InvalidArgument
-from orgmind.models import Decision, Node, Observation, Outcome
+from orgmind.models import TYPE_NAME_OF, Decision, Node, Observation, Outcome
 from orgmind.retrieval.brief import WakeUpBrief, outcome_words
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.tenancy import Scope
@@ -16,7 +16,7 @@ from orgmind.retrieval.tenancy import Scope
 class MemoryBackend(Protocol):
     """The part of orgmind the adapters use: an embedded ``OrgMind`` or an ``orgmind.Client``."""
 
-    def record(self, obj: Node) -> Node: ...
+    def record(self, obj: Mapping[str, Any]) -> Node: ...
 
     def recall(
         self,
@@ -33,6 +33,9 @@ class MemoryBackend(Protocol):
         self, venture: str, role: str, task: str | None = None, budget_tokens: int = 1200,
         *, agent_id: str | None = None,
     ) -> WakeUpBrief: ...
+
+
+RecordT = TypeVar("RecordT", bound=Node)
 
 
 class VentureMemory:
@@ -67,31 +70,26 @@ class VentureMemory:
     def record_decision(
         self, role: str, wakeup_id: str | None, *, kind: str, title: str, rationale: str = "",
         options: Sequence[str] = (), chosen: str | None = None, confidence: float | None = None,
-        ref: str | None = None,
     ) -> Decision:
         """Record a decision made during the wake-up ``wakeup_id`` (linked to its brief)."""
-        stored = self.backend.record(Decision(
-            venture_id=self.venture, role=role, kind=kind, title=title, rationale=rationale,
-            options=list(options), chosen=chosen, confidence=confidence, wakeup_id=wakeup_id, ref=ref,
-        ))
-        assert isinstance(stored, Decision)
-        return stored
+        return self._record(Decision, venture_id=self.venture, role=role, kind=kind, title=title,
+                            rationale=rationale, options=list(options), chosen=chosen,
+                            confidence=confidence, wakeup_id=wakeup_id)
 
     def record_outcome(self, decision_id: str, score: float, summary: str = "") -> Outcome:
         """Record what came of a decision of this venture (score in [-1, 1])."""
-        stored = self.backend.record(
-            Outcome(venture_id=self.venture, decision_id=decision_id, score=score, summary=summary)
-        )
-        assert isinstance(stored, Outcome)
-        return stored
+        return self._record(Outcome, venture_id=self.venture, decision_id=decision_id, score=score, summary=summary)
 
     def remember(self, text: str, *, role: str | None = None, source: str = "agent",
                  key: str | None = None) -> Observation:
         """Record a note (an observation) of this venture; ``key`` makes the write idempotent."""
-        stored = self.backend.record(
-            Observation(id=key or "", venture_id=self.venture, text=text, role=role, source=source)
-        )
-        assert isinstance(stored, Observation)
+        return self._record(Observation, id=key, venture_id=self.venture, text=text, role=role, source=source)
+
+    def _record(self, model: type[RecordT], **fields: Any) -> RecordT:
+        """Store a record given as fields: bad values raise ``InvalidRecord`` naming the field."""
+        data = {"type": TYPE_NAME_OF[model], **{name: value for name, value in fields.items() if value is not None}}
+        stored = self.backend.record(data)
+        assert isinstance(stored, model)
         return stored
 
 
