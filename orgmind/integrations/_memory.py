@@ -93,10 +93,12 @@ class VentureMemory:
         return stored
 
 
+def render_hit(hit: Hit) -> str:
+    """A recalled record as a cited line with its outcome: ``text [id] (outcome: ...)``."""
+    outcome = f" (outcome: {outcome_words(hit.outcome)})" if hit.outcome else ""
+    return f"{hit.text} [{hit.id}]{outcome}"
+
+
 def render_hits(hits: Sequence[Hit]) -> str:
-    """Recalled records as cited lines, with their outcomes: ``- text [id] (outcome: ...)``."""
-    lines = []
-    for hit in hits:
-        outcome = f" (outcome: {outcome_words(hit.outcome)})" if hit.outcome else ""
-        lines.append(f"- {hit.text} [{hit.id}]{outcome}")
-    return "\n".join(lines)
+    """Recalled records as a Markdown list of cited lines."""
+    return "\n".join(f"- {render_hit(hit)}" for hit in hits)
