@@ -94,9 +94,9 @@ class VentureMemory:
 
 
 def render_hit(hit: Hit) -> str:
-    """A recalled record as a cited line with its outcome: ``text [id] (outcome: ...)``."""
+    """A recalled record as one cited line with its outcome: ``text [id] (outcome: ...)``."""
     outcome = f" (outcome: {outcome_words(hit.outcome)})" if hit.outcome else ""
-    return f"{hit.text} [{hit.id}]{outcome}"
+    return f"{' '.join(hit.text.split())} [{hit.id}]{outcome}"
 
 
 def render_hits(hits: Sequence[Hit]) -> str:

@@ -73,10 +73,10 @@ class CrewMemory:
         """The crew's ``external_memory``."""
         return BriefingExternalMemory(storage=OrgMindStorage(self.memory), crew_memory=self)
 
-    def before_kickoff(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    def before_kickoff(self, inputs: dict[str, Any] | None) -> dict[str, Any] | None:
         """A ``before_kickoff_callbacks`` entry: start new wake-ups for this kickoff."""
         self.briefs.clear()
-        task = inputs.get("task")
+        task = (inputs or {}).get("task")
         self.task = task if isinstance(task, str) else None
         return inputs
 

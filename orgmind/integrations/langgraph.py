@@ -12,12 +12,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Annotated, Any, NotRequired
+from collections.abc import Iterable
+from typing import Annotated, Any, NotRequired, Protocol
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.messages import AnyMessage, HumanMessage, RemoveMessage, SystemMessage
+from langchain_core.messages import (
+    AnyMessage,
+    HumanMessage,
+    RemoveMessage,
+    SystemMessage,
+)
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import BaseTool, tool
 from langgraph.graph import MessagesState
@@ -47,7 +52,13 @@ class BriefedState(MessagesState):
     wakeup_id: NotRequired[str]
 
 
-def brief_node(memory: VentureMemory, role: str) -> Callable[[BriefedState], dict[str, Any]]:
+class BriefNode(Protocol):
+    """A graph node over ``BriefedState``."""
+
+    def __call__(self, state: BriefedState) -> dict[str, Any]: ...
+
+
+def brief_node(memory: VentureMemory, role: str) -> BriefNode:
     """A node that wakes ``role`` up: the brief for the run's first human message as the task,
     placed first in the messages as a system message, and ``wakeup_id`` set in the state."""
 
@@ -182,7 +193,7 @@ class OrgMindStore(BaseStore):
         ]
 
     def _namespaces(self, op: ListNamespacesOp) -> list[tuple[str, ...]]:
-        namespace = (self.memory.venture,)
+        namespace: tuple[str, ...] = (self.memory.venture,)
         for condition in op.match_conditions or ():
             path = tuple(condition.path)
             part = namespace[: len(path)] if condition.match_type == "prefix" else namespace[-len(path):]

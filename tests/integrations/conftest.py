@@ -1,4 +1,4 @@
-"""One small sample history per module, behind the adapters' ``MemoryBackend``.
+"""One small sample history for all adapter tests, behind the adapters' ``MemoryBackend``.
 
 ``backend`` is the embedded ``OrgMind`` (real model, real stores). The same tests run over the
 HTTP ``orgmind.Client`` by adding a ``client`` parameter to ``BACKENDS`` that serves
@@ -7,7 +7,7 @@ HTTP ``orgmind.Client`` by adding a ``client`` parameter to ``BACKENDS`` that se
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class Recorder:
         self.briefs: list[WakeUpBrief] = []
         self.records: list[Node] = []
 
-    def record(self, obj: Node) -> Node:
+    def record(self, obj: Mapping[str, Any]) -> Node:
         stored = self.backend.record(obj)
         self.records.append(stored)
         return stored
@@ -49,7 +49,7 @@ class Recorder:
         return brief
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgMind]:
     home: Path = tmp_path_factory.mktemp("integrations-home")
     with OrgMind.open(home=home) as opened:
@@ -57,7 +57,7 @@ def mind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgMind]:
         yield opened
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, mind: OrgMind) -> MemoryBackend:
     assert request.param == "embedded"
     return mind

@@ -11,7 +11,13 @@ from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.messages import MemoryQueryEvent
 from autogen_core import FunctionCall
 from autogen_core.memory import MemoryContent, MemoryMimeType
-from autogen_core.models import CreateResult, ModelFamily, ModelInfo, RequestUsage, SystemMessage
+from autogen_core.models import (
+    CreateResult,
+    ModelFamily,
+    ModelInfo,
+    RequestUsage,
+    SystemMessage,
+)
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
 from orgmind.errors import InvalidArgument
@@ -19,7 +25,13 @@ from orgmind.integrations import VentureMemory
 from orgmind.integrations.autogen import OrgMindMemory
 from orgmind.mind import OrgMind
 from orgmind.models import Decision
-from tests.integrations.conftest import PRIVATE_VENTURE, VENTURE, Recorder, brief_lines, owned_by
+from tests.integrations.conftest import (
+    PRIVATE_VENTURE,
+    VENTURE,
+    Recorder,
+    brief_lines,
+    owned_by,
+)
 
 TASK = "Pick the onboarding change that lifts activation"
 TOOLS_MODEL = ModelInfo(vision=False, function_calling=True, json_output=False,
@@ -39,7 +51,7 @@ def test_an_agent_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder:
                 rationale="The brief's precedents favour guided onboarding.", chosen="checklist")],
         model_info=TOOLS_MODEL,
     )
-    agent = AssistantAgent("ceo", model_client=model, memory=[memory], tools=memory.tools())
+    agent = AssistantAgent("ceo", model_client=model, memory=[memory], tools=[*memory.tools()])
 
     result = asyncio.run(agent.run(task=TASK))
 

@@ -12,15 +12,26 @@ os.environ.setdefault("CREWAI_TESTING", "true")  # no first-run tracing prompt
 os.environ.setdefault("CREWAI_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("OTEL_SDK_DISABLED", "true")
 
-from crewai import Agent, Crew, Task  # noqa: E402
-from crewai.llms.base_llm import BaseLLM  # noqa: E402
+from crewai import Agent, Crew, Task
+from crewai.llms.base_llm import BaseLLM
 
-from orgmind.errors import InvalidArgument  # noqa: E402
-from orgmind.integrations import VentureMemory  # noqa: E402
-from orgmind.integrations.crewai import CrewMemory, DecisionReport, OrgMindStorage, OutcomeReport  # noqa: E402
-from orgmind.mind import OrgMind  # noqa: E402
-from orgmind.models import Decision, Outcome  # noqa: E402
-from tests.integrations.conftest import PRIVATE_VENTURE, VENTURE, Recorder, brief_lines, owned_by  # noqa: E402
+from orgmind.errors import InvalidArgument
+from orgmind.integrations import VentureMemory
+from orgmind.integrations.crewai import (
+    CrewMemory,
+    DecisionReport,
+    OrgMindStorage,
+    OutcomeReport,
+)
+from orgmind.mind import OrgMind
+from orgmind.models import Decision, Observation, Outcome
+from tests.integrations.conftest import (
+    PRIVATE_VENTURE,
+    VENTURE,
+    Recorder,
+    brief_lines,
+    owned_by,
+)
 
 TASK = "Decide how to price the new analytics add-on"
 
@@ -75,7 +86,7 @@ def test_a_crew_is_briefed_and_records_decisions_and_outcomes(recorder: Recorder
     assert stored.title == "Price the analytics add-on at $15 per seat" and stored.confidence == 0.6
     [outcome] = [r for r in recorder.records if isinstance(r, Outcome)]
     assert outcome.decision_id == "lumen-dec-0002" and outcome.score == 0.4
-    notes = [r for r in recorder.records if r.label.value == "Observation"]
+    notes = [r for r in recorder.records if isinstance(r, Observation)]
     assert len(notes) == 2 and all(n.source == "crewai" and n.role == "cmo" for n in notes)
 
 
@@ -85,7 +96,7 @@ def test_storage_recalls_only_its_venture(backend: Any, mind: OrgMind) -> None:
     found = private.search("cold-chain supplier prices", limit=8, score_threshold=0.6)
     ids = [item["metadata"]["id"] for item in found]
     assert ids and owned_by(mind, ids, PRIVATE_VENTURE)
-    assert any(item["content"].startswith("Sprout's cold-chain supplier raised prices 8%") for item in found)
+    assert any(item["content"].startswith("Sprout's cold-chain supplier raised prices 8% [") for item in found)
 
     shared = OrgMindStorage(VentureMemory(backend, VENTURE, scope="platform"))
     ids = [item["metadata"]["id"] for item in shared.search("cold-chain supplier prices", 20, 0.6)]

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import START, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
 from orgmind.errors import InvalidArgument
@@ -22,7 +22,13 @@ from orgmind.integrations.langgraph import (
 )
 from orgmind.mind import OrgMind
 from orgmind.models import Decision
-from tests.integrations.conftest import PRIVATE_VENTURE, VENTURE, Recorder, brief_lines, owned_by
+from tests.integrations.conftest import (
+    PRIVATE_VENTURE,
+    VENTURE,
+    Recorder,
+    brief_lines,
+    owned_by,
+)
 
 TASK = "Choose a pricing change for the self-serve plan"
 

@@ -43,5 +43,5 @@ def test_recalled_lines_cite_their_records_and_outcomes(backend: Any) -> None:
     lines = render_hits(hits).splitlines()
     assert len(lines) == len(hits) == 5
     for hit, line in zip(hits, lines, strict=True):
-        assert line.startswith(f"- {hit.text} [{hit.id}]")
+        assert line.startswith(f"- {' '.join(hit.text.split())} [{hit.id}]")
         assert ("(outcome: " in line) == (hit.outcome is not None)
