@@ -23,13 +23,14 @@ from autogen_ext.models.replay import ReplayChatCompletionClient
 from orgmind.errors import InvalidArgument
 from orgmind.integrations import VentureMemory
 from orgmind.integrations.autogen import OrgMindMemory
-from orgmind.mind import OrgMind
 from orgmind.models import Decision
 from tests.integrations.conftest import (
     PRIVATE_VENTURE,
     VENTURE,
+    Lookup,
     Recorder,
     brief_lines,
+    none_owned_by,
     owned_by,
 )
 
@@ -44,7 +45,7 @@ def decide(**args: Any) -> CreateResult:
                         usage=RequestUsage(prompt_tokens=0, completion_tokens=0), cached=False)
 
 
-def test_an_agent_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Recorder, mind: OrgMind) -> None:
+def test_an_agent_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Recorder, lookup: Lookup) -> None:
     memory = OrgMindMemory(VentureMemory(recorder, VENTURE), "ceo")
     model = ReplayChatCompletionClient(
         [decide(kind="onboarding", title="Add a guided setup checklist",
@@ -64,7 +65,7 @@ def test_an_agent_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder:
     assert "## Recalled for this message" in system
     assert any(isinstance(m, MemoryQueryEvent) for m in result.messages)
     [decision] = [r for r in recorder.records if isinstance(r, Decision)]
-    stored = mind.graph.get(decision.id)
+    stored = lookup(decision.id)
     assert isinstance(stored, Decision)
     assert stored.wakeup_id == brief.wakeup_id and stored.venture_id == VENTURE and stored.role == "ceo"
     assert stored.title == "Add a guided setup checklist"
@@ -82,18 +83,18 @@ def test_the_same_task_keeps_its_wake_up_and_a_new_one_wakes_again(recorder: Rec
     assert memory.wakeup_id is None
 
 
-def test_query_and_add_stay_inside_the_venture(backend: Any, mind: OrgMind) -> None:
+def test_query_and_add_stay_inside_the_venture(backend: Any, lookup: Lookup) -> None:
     private = OrgMindMemory(VentureMemory(backend, PRIVATE_VENTURE, k=8), "cfo")
     asyncio.run(private.add(MemoryContent(content="Sprout's courier contract renews in March",
                                           mime_type=MemoryMimeType.TEXT)))
     found = asyncio.run(private.query("courier contract renewal")).results
     ids = [str((item.metadata or {})["id"]) for item in found]
-    assert ids and owned_by(mind, ids, PRIVATE_VENTURE)
+    assert ids and owned_by(lookup, ids, PRIVATE_VENTURE)
     assert "Sprout's courier contract renews in March" in [item.content for item in found]
 
     shared = OrgMindMemory(VentureMemory(backend, VENTURE, scope="platform", k=20), "cfo")
     ids = [str((item.metadata or {})["id"]) for item in asyncio.run(shared.query("courier contract renewal")).results]
-    assert ids and not any(mind.graph.get_many(ids)[i].owner_venture == PRIVATE_VENTURE for i in ids)
+    assert ids and none_owned_by(lookup, ids, PRIVATE_VENTURE)
 
     with pytest.raises(InvalidArgument, match="content"):
         asyncio.run(private.add(MemoryContent(content=b"\x00", mime_type=MemoryMimeType.BINARY)))

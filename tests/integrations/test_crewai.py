@@ -23,13 +23,14 @@ from orgmind.integrations.crewai import (
     OrgMindStorage,
     OutcomeReport,
 )
-from orgmind.mind import OrgMind
 from orgmind.models import Decision, Observation, Outcome
 from tests.integrations.conftest import (
     PRIVATE_VENTURE,
     VENTURE,
+    Lookup,
     Recorder,
     brief_lines,
+    none_owned_by,
     owned_by,
 )
 
@@ -57,7 +58,7 @@ def answer(report: dict[str, Any]) -> str:
     return f"Thought: I can answer.\nFinal Answer: {json.dumps(report)}"
 
 
-def test_a_crew_is_briefed_and_records_decisions_and_outcomes(recorder: Recorder, mind: OrgMind) -> None:
+def test_a_crew_is_briefed_and_records_decisions_and_outcomes(recorder: Recorder, lookup: Lookup) -> None:
     crew_memory = CrewMemory(VentureMemory(recorder, VENTURE), roles={"Head of Marketing": "cmo"})
     llm = ScriptedLLM([
         answer({"kind": "pricing", "title": "Price the analytics add-on at $15 per seat",
@@ -80,7 +81,7 @@ def test_a_crew_is_briefed_and_records_decisions_and_outcomes(recorder: Recorder
         for line in brief_lines(brief):
             assert line in prompt
     [decision] = [r for r in recorder.records if isinstance(r, Decision)]
-    stored = mind.graph.get(decision.id)
+    stored = lookup(decision.id)
     assert isinstance(stored, Decision)
     assert stored.wakeup_id == brief.wakeup_id and stored.role == "cmo" and stored.venture_id == VENTURE
     assert stored.title == "Price the analytics add-on at $15 per seat" and stored.confidence == 0.6
@@ -90,17 +91,17 @@ def test_a_crew_is_briefed_and_records_decisions_and_outcomes(recorder: Recorder
     assert len(notes) == 2 and all(n.source == "crewai" and n.role == "cmo" for n in notes)
 
 
-def test_storage_recalls_only_its_venture(backend: Any, mind: OrgMind) -> None:
+def test_storage_recalls_only_its_venture(backend: Any, lookup: Lookup) -> None:
     private = OrgMindStorage(VentureMemory(backend, PRIVATE_VENTURE))
     private.save("Sprout's cold-chain supplier raised prices 8%", {"agent": "cfo"})
     found = private.search("cold-chain supplier prices", limit=8, score_threshold=0.6)
     ids = [item["metadata"]["id"] for item in found]
-    assert ids and owned_by(mind, ids, PRIVATE_VENTURE)
+    assert ids and owned_by(lookup, ids, PRIVATE_VENTURE)
     assert any(item["content"].startswith("Sprout's cold-chain supplier raised prices 8% [") for item in found)
 
     shared = OrgMindStorage(VentureMemory(backend, VENTURE, scope="platform"))
     ids = [item["metadata"]["id"] for item in shared.search("cold-chain supplier prices", 20, 0.6)]
-    assert ids and not any(mind.graph.get_many(ids)[i].owner_venture == PRIVATE_VENTURE for i in ids)
+    assert ids and none_owned_by(lookup, ids, PRIVATE_VENTURE)
     with pytest.raises(InvalidArgument, match="reset"):
         private.reset()
 

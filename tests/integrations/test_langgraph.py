@@ -20,13 +20,14 @@ from orgmind.integrations.langgraph import (
     brief_node,
     decision_tools,
 )
-from orgmind.mind import OrgMind
 from orgmind.models import Decision
 from tests.integrations.conftest import (
     PRIVATE_VENTURE,
     VENTURE,
+    Lookup,
     Recorder,
     brief_lines,
+    none_owned_by,
     owned_by,
 )
 
@@ -60,7 +61,7 @@ def build_graph(memory: VentureMemory, model: GenericFakeChatModel) -> Any:
     return graph.compile()
 
 
-def test_a_run_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Recorder, mind: OrgMind) -> None:
+def test_a_run_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Recorder, lookup: Lookup) -> None:
     memory = VentureMemory(recorder, VENTURE)
     decide = AIMessage(content="", tool_calls=[{
         "name": "record_decision", "id": "call-1",
@@ -81,7 +82,7 @@ def test_a_run_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Re
         assert line in first_input[0].text
     assert state["wakeup_id"] == brief.wakeup_id
     [decision] = [r for r in recorder.records if isinstance(r, Decision)]
-    stored = mind.graph.get(decision.id)
+    stored = lookup(decision.id)
     assert isinstance(stored, Decision)
     assert stored.wakeup_id == brief.wakeup_id and stored.venture_id == VENTURE and stored.role == "cmo"
     assert stored.title == "Raise the self-serve plan to $39" and stored.chosen == "$39"
@@ -89,16 +90,16 @@ def test_a_run_is_briefed_and_its_decision_is_linked_to_the_wake_up(recorder: Re
     assert state["messages"][-1].text == "Decided: $39."
 
 
-def test_retriever_and_store_return_only_their_ventures_records(backend: Any, mind: OrgMind) -> None:
+def test_retriever_and_store_return_only_their_ventures_records(backend: Any, lookup: Lookup) -> None:
     private = VentureMemory(backend, PRIVATE_VENTURE)
     docs = OrgMindRetriever(memory=private, k=8).invoke("pricing plan discount")
-    assert docs and owned_by(mind, [d.metadata["id"] for d in docs], PRIVATE_VENTURE)
+    assert docs and owned_by(lookup, [d.metadata["id"] for d in docs], PRIVATE_VENTURE)
 
     store = OrgMindStore(private)
     store.put((PRIVATE_VENTURE, "cfo"), "sprout-note-langgraph", {"text": "Meal kit margins fell after the discount"})
     items = store.search((PRIVATE_VENTURE, "cfo"), query="meal kit margins discount", limit=5)
     assert "sprout-note-langgraph" in [i.key for i in items]
-    assert owned_by(mind, [i.key for i in items], PRIVATE_VENTURE)
+    assert owned_by(lookup, [i.key for i in items], PRIVATE_VENTURE)
     assert store.list_namespaces() == [(PRIVATE_VENTURE,)]
 
     with pytest.raises(InvalidArgument, match="namespace"):
@@ -108,7 +109,7 @@ def test_retriever_and_store_return_only_their_ventures_records(backend: Any, mi
 
     open_platform = OrgMindRetriever(memory=VentureMemory(backend, VENTURE, scope="platform"), k=20)
     ids = [d.metadata["id"] for d in open_platform.invoke("meal kit margins discount")]
-    assert ids and not any(mind.graph.get_many(ids)[i].owner_venture == PRIVATE_VENTURE for i in ids)
+    assert ids and none_owned_by(lookup, ids, PRIVATE_VENTURE)
 
 
 def test_store_rejects_what_orgmind_does_not_do(backend: Any) -> None:
