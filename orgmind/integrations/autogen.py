@@ -57,7 +57,7 @@ class OrgMindMemory(Memory):
         if self.brief is None or (task is not None and task != self.brief.task):
             self.brief = self.memory.wake_up(self.role, task)
         cited = set(self.brief.cited_ids)
-        hits = [hit for hit in self.memory.recall(task, role=None) if hit.id not in cited] if task else []
+        hits = [hit for hit in self.memory.recall(task) if hit.id not in cited] if task else []
         text = self.brief.to_markdown()
         if hits:
             text += "\n## Recalled for this message\n" + render_hits(hits) + "\n"

@@ -38,6 +38,15 @@ def test_bad_values_from_a_model_are_typed_errors_naming_the_field(backend: Any)
         VentureMemory(backend, " ")
 
 
+def test_records_of_another_venture_cannot_be_written_to(backend: Any) -> None:
+    memory = VentureMemory(backend, VENTURE)
+    with pytest.raises(InvalidRecord, match="belongs to venture 'sprout'"):
+        memory.record_outcome("sprout-dec-0001", 0.5, "went well")
+    sprout_wakeup = VentureMemory(backend, "sprout").wake_up("cfo", "Plan the courier budget").wakeup_id
+    with pytest.raises(InvalidRecord, match="belongs to venture 'sprout'"):
+        memory.record_decision("cfo", sprout_wakeup, kind="budget", title="Cut courier spend")
+
+
 def test_recalled_lines_cite_their_records_and_outcomes(backend: Any) -> None:
     hits = VentureMemory(backend, VENTURE).recall("pricing discount", k=5)
     lines = render_hits(hits).splitlines()
