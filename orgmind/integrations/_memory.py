@@ -7,7 +7,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from orgmind.errors import InvalidArgument
 from orgmind.models import TYPE_NAME_OF, Decision, Node, Observation, Outcome
-from orgmind.retrieval.brief import WakeUpBrief, outcome_words
+from orgmind.brief.render import WakeUpBrief, outcome_words
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.tenancy import Scope
 

@@ -24,7 +24,7 @@ from autogen_core.tools import FunctionTool
 
 from orgmind.errors import InvalidArgument
 from orgmind.integrations._memory import VentureMemory, render_hits
-from orgmind.retrieval.brief import WakeUpBrief
+from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from orgmind.errors import InvalidArgument
 from orgmind.integrations._memory import VentureMemory, render_hit
 from orgmind.models import Slug
-from orgmind.retrieval.brief import WakeUpBrief
+from orgmind.brief.render import WakeUpBrief
 
 NOTE_LIMIT = 10_000
 

@@ -24,7 +24,7 @@ from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.integrations import MemoryBackend
 from orgmind.mind import OrgMind
 from orgmind.models import Node
-from orgmind.retrieval.brief import WakeUpBrief
+from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
 from orgmind.sample import generate, write_jsonl
 
