@@ -39,7 +39,7 @@ from orgmind.sample import (
     VENTURES,
     generate,
 )
-from orgmind.synthesis.gates import DEFAULT_GATES
+from orgmind.approvals.gates import DEFAULT_GATES
 
 ROLE_OF = {t.kind: t.role for t in TEMPLATES}
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from orgmind.graph.codec import micros
+from orgmind.graph.keys import micros
 from orgmind.retrieval.ranking import Candidate
 
 __all__ = ["Period", "mentioned_periods", "prefer_periods"]

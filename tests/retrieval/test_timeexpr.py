@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orgmind.graph.codec import micros
+from orgmind.graph.keys import micros
 from orgmind.retrieval.ranking import Candidate
 from orgmind.retrieval.timeexpr import mentioned_periods, prefer_periods
 

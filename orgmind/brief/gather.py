@@ -1,8 +1,8 @@
-"""The context injector: builds a wake-up brief by graph traversal plus vector search.
+"""Gathering a wake-up brief: candidate lines per section, by graph traversal plus search.
 
-Sections are gathered from the graph (brain, open items, recent history, patterns, guardrails)
-and from hybrid search (precedents: own venture first, then ventures that share openly), then
-packed into the token budget by priority: the first lines of every section before the rest.
+Sections are gathered from the graph (brain, open items, recent history, patterns), from hybrid
+search (precedents: own venture first, then ventures that share openly) and from the approval
+gates, received as data (guardrails). ``orgmind.brief.pack`` then fits them into the budget.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TypeVar
 from orgmind.graph.base import Direction, GraphStore, NodeQuery
 from orgmind.models import (
     BrainVersion,
+    Decision,
     DecisionStatus,
     Escalation,
     EscalationStatus,
@@ -25,13 +26,11 @@ from orgmind.models import (
     RelType,
     Venture,
 )
+from orgmind.brief.render import BriefLine, outcome_words, when
 from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.brief import BriefLine, BriefSection, header, outcome_words, render_markdown, when
 from orgmind.retrieval.relevance import KIND_MATCH, kinds_named, rank_by_task
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import visible_ventures
-from orgmind.retrieval.tokens import count_tokens
-from orgmind.synthesis.gates import DEFAULT_GATES, Gate
 
 TITLES = {
     "current_brain": "Current brain",
@@ -42,9 +41,16 @@ TITLES = {
     "guardrails": "Guardrails: these need human approval",
 }
 READING_ORDER = tuple(TITLES)
-PRIORITY = ("guardrails", "open_items", "current_brain", "precedents", "recent_history", "platform_patterns")
-FIRST_PASS_LINES = 2
 InsightT = TypeVar("InsightT", Insight, Pattern)
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """An approval gate as a brief states it: its name, what it means, the kinds it covers."""
+
+    name: str
+    description: str
+    kinds: tuple[str, ...]
 
 
 @dataclass
@@ -54,21 +60,13 @@ class Draft:
     lines: dict[str, list[BriefLine]] = field(default_factory=lambda: {name: [] for name in TITLES})
 
 
-@dataclass(frozen=True)
-class PackedBrief:
-    sections: tuple[BriefSection, ...]
-    tokens: int
-    ranks: list[tuple[str, int, str]]  # (section, rank, node id) for attribution
-    cut: dict[str, int]  # section -> candidate lines left out for the budget
-
-
 class ContextInjector:
-    """Gathers, ranks and packs what an agent should know when it wakes up."""
+    """Gathers and ranks what an agent should know when it wakes up."""
 
-    def __init__(self, graph: GraphStore, search: HybridSearch, gates: Sequence[Gate] = DEFAULT_GATES) -> None:
+    def __init__(self, graph: GraphStore, search: HybridSearch, guardrails: Sequence[Guardrail] = ()) -> None:
         self.graph = graph
         self.search = search
-        self.gates = tuple(gates)
+        self.guardrails = tuple(guardrails)
 
     def latest_brain(self, venture: str, role: str) -> BrainVersion | None:
         """The newest brain version of the venture for this role (or for the whole venture)."""
@@ -86,7 +84,7 @@ class ContextInjector:
         touched: set[str] | None = None
         if task:
             draft.lines["precedents"], touched = self._precedents(venture, task, now)
-            touched |= kinds_named(task, {kind for gate in self.gates for kind in gate.kinds})
+            touched |= kinds_named(task, {kind for gate in self.guardrails for kind in gate.kinds})
         draft.lines["current_brain"] = self._brain(brain, role, task, touched)
         draft.lines["open_items"] = self._open_items(venture.id, role, now)
         draft.lines["recent_history"] = self._recent(venture.id, role, now)
@@ -107,13 +105,13 @@ class ContextInjector:
 
     def _guardrails(self, touched: set[str] | None) -> list[BriefLine]:
         """Gates on the kinds the task touches in full (all of them without a task), the rest as one line."""
-        full = [gate for gate in self.gates if touched is None or touched.intersection(gate.kinds)]
+        full = [gate for gate in self.guardrails if touched is None or touched.intersection(gate.kinds)]
         lines = [
             BriefLine(text=f"{gate.name.replace('_', ' ')}: {gate.description} (kinds: {', '.join(gate.kinds)})",
                       cites=(), policy=gate.name)
             for gate in full
         ]
-        others = sorted({kind for gate in self.gates if gate not in full for kind in gate.kinds})
+        others = sorted({kind for gate in self.guardrails if gate not in full for kind in gate.kinds})
         if others:
             lines.append(BriefLine(text=f"Also gated: {', '.join(others)}", cites=()))
         return lines
@@ -165,7 +163,9 @@ class ContextInjector:
         ]
         decisions = self.graph.get_many([e.decision_id for e in escalations])
         for escalation in escalations:
-            decision = decisions[escalation.decision_id]
+            decision = decisions.get(escalation.decision_id)
+            if not isinstance(decision, Decision):
+                continue
             lines.append(BriefLine(
                 text=f"Awaiting human approval ({escalation.gate.replace('_', ' ')}) since "
                 f"{when(escalation.requested_at, now)}: [{decision.role}] {decision.title}",
@@ -209,7 +209,7 @@ class ContextInjector:
                  if isinstance(v, Venture)}
         lines = [
             BriefLine(
-                text=f"{'' if h.venture == venture.id else names.get(h.venture, h.venture) + ', '}"
+                text=f"{'' if h.venture == venture.id else names.get(h.venture or '', h.venture or '') + ', '}"
                 f"{when(h.timestamp, now)}: {h.text.split('. ')[0].rstrip('.')} → {outcome_words(h.outcome)}",
                 cites=(h.id, h.outcome.id),
             )
@@ -221,46 +221,3 @@ class ContextInjector:
     def _patterns(self, task: str | None, touched: set[str] | None) -> list[BriefLine]:
         patterns = [p for p in self.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=500)) if isinstance(p, Pattern)]
         return [BriefLine(text=p.text, cites=(p.id,)) for p in self._ranked(task, patterns, touched)]
-
-
-def pack(
-    draft: Draft, budget: int, venture_name: str, role: str, task: str | None, built_at: datetime
-) -> PackedBrief:
-    """Choose lines by section priority so the rendered Markdown fits ``budget`` tokens.
-
-    WordPiece counts whitespace-separated pieces independently, so the brief's token count is
-    the sum of its lines' counts; the result is still re-counted and trimmed if it were over.
-    """
-    used = sum(count_tokens(line) for line in header(venture_name, role, task, built_at))
-    chosen: dict[str, list[BriefLine]] = {name: [] for name in TITLES}
-    for quota in (FIRST_PASS_LINES, None):
-        for name in PRIORITY:
-            candidates = draft.lines[name]
-            for line in candidates[len(chosen[name]) : quota]:
-                cost = count_tokens(line.render()) + (0 if chosen[name] else count_tokens(f"## {TITLES[name]}"))
-                if used + cost > budget:
-                    break
-                chosen[name].append(line)
-                used += cost
-    def sections_of(lines: dict[str, list[BriefLine]]) -> tuple[BriefSection, ...]:
-        return tuple(
-            BriefSection(name=name, title=TITLES[name], lines=tuple(lines[name])) for name in READING_ORDER if lines[name]
-        )
-
-    sections = sections_of(chosen)
-    used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
-    while used > budget and any(chosen.values()):
-        lowest = next(name for name in reversed(PRIORITY) if chosen[name])
-        chosen[lowest].pop()
-        sections = sections_of(chosen)
-        used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
-    ranks = [
-        (section.name, rank, node_id)
-        for section in sections
-        for rank, line in enumerate(section.lines, start=1)
-        for node_id in line.cites
-    ]
-    shown = {section.name: len(section.lines) for section in sections}
-    cut = {name: len(lines) - shown.get(name, 0) for name, lines in draft.lines.items() if len(lines) > shown.get(name, 0)}
-    return PackedBrief(sections, used, ranks, cut)
-
