@@ -4,7 +4,8 @@ JSON schema (``WakeUpBrief.to_json()``, version 1)::
 
     {"schema": "orgmind.brief/1", "brief_id", "wakeup_id", "venture", "role", "task",
      "built_at" (ISO 8601 UTC), "tokens", "budget",
-     "sections": [{"name", "title", "lines": [{"text", "cites": [node id, ...], "policy"}]}]}
+     "sections": [{"name", "title", "lines": [{"text", "cites": [node id, ...], "policy"}]}],
+     "cut_by_budget": {section name: lines left out for the budget}}
 
 Section names: current_brain, open_items, recent_history, precedents, platform_patterns,
 guardrails. Empty sections are omitted.
