@@ -26,7 +26,8 @@ best option of every segment swaps expected outcomes with another option; nobody
 cycle 1; at cycle ``--join`` a new venture with a similar description joins; its orgmind and
 recall arms share ``open``, its bandit starts empty). Reports, per scenario, the mean outcome
 per cycle across seeds, the share of the oracle's lift over random per window (bootstrap 95%
-interval over seeds) and gaps paired by seed with 95% t-intervals and p-values.
+interval over seeds) and gaps paired by seed with 95% t-intervals and p-values. Simulated
+decisions need no approval (an empty escalation policy), so no brief fills with approvals.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
@@ -220,7 +222,9 @@ def run_seed(scenario: str, seed: int, args: argparse.Namespace) -> tuple[list[d
     world = random.Random(seed + 1000)
     pick = {arm: random.Random(seed + 2000) for arm in ARMS}  # same draws while arms know nothing
     bandit = Bandit(seed + 4000)
-    mind = OrgMind.open(home=tempfile.mkdtemp(prefix="orgmind-flywheel-"))
+    home = Path(tempfile.mkdtemp(prefix="orgmind-flywheel-"))
+    (home / "policy.toml").write_text("gates = []\n", encoding="utf-8")  # simulated decisions need no approval
+    mind = OrgMind.open(home=home, policy_file=home / "policy.toml")
     memoise_embeddings(mind)
     cold = scenario == "cold-start"
     first = args.join - 1 if cold else 0
