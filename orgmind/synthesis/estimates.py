@@ -72,7 +72,7 @@ def posterior(
     """The recency-weighted normal posterior of the mean of ``observations``."""
     weights = [weight(o.observed_at, now, change_point) for o in observations]
     total = math.fsum(weights)
-    mean = (prior_weight * prior_mean + math.fsum(w * o.score for w, o in zip(weights, observations)))
+    mean = (prior_weight * prior_mean + math.fsum(w * o.score for w, o in zip(weights, observations, strict=True)))
     mean /= max(prior_weight + total, 1e-9)
     sd = sigma / math.sqrt(max(prior_weight + total, 1e-9))
     return Posterior(mean, sd, len(observations), total, prior_weight)

@@ -91,8 +91,9 @@ class Recommendation:
     @property
     def text(self) -> str:
         best = self.estimates[0]
-        low, high = self.chosen.posterior.interval()
-        numbers = f"{self.chosen.posterior.mean:+.2f}, 90% interval {low:+.2f}..{high:+.2f}, n={self.chosen.posterior.n}"
+        post = self.chosen.posterior
+        low, high = post.interval()
+        numbers = f"{post.mean:+.2f}, 90% interval {low:+.2f}..{high:+.2f}, n={post.n}"
         if self.mode == "exploit":
             why = f"exploit: the best estimate so far, {numbers}; chance it is best {self.chance_best:.0%}"
         else:
@@ -183,7 +184,8 @@ def _described(estimate: OptionEstimate) -> str:
     post = estimate.posterior
     low, high = post.interval()
     lent = estimate.borrowed
-    source = f", borrowed from {lent.ventures} similar ventures (n={lent.n})" if lent and lent.weight > post.weight else ""
+    mostly_lent = lent is not None and lent.weight > post.weight
+    source = f", borrowed from {lent.ventures} similar ventures (n={lent.n})" if lent and mostly_lent else ""
     return f"'{estimate.label}' {post.mean:+.2f} ({low:+.2f}..{high:+.2f}, n={post.n}{source})"
 
 
