@@ -33,6 +33,7 @@ decisions need no approval (an empty escalation policy), so no brief fills with 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -375,17 +376,30 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=2500, help="brief budget in tokens")
     parser.add_argument("--change", type=int, default=5, help="drift: the first cycle of the changed world")
     parser.add_argument("--join", type=int, default=5, help="cold-start: the new venture's first cycle")
+    parser.add_argument("--report", type=Path, help="only report the per-seed JSON lines of earlier runs in this file")
     args = parser.parse_args()
     began = time.perf_counter()
     scenarios = ("stationary", "drift", "cold-start") if args.scenario == "all" else (args.scenario,)
+    if args.report:
+        done = [json.loads(line) for line in args.report.read_text().splitlines() if line.startswith("{")]
+        for scenario in scenarios:
+            found = [d for d in done if d["scenario"] == scenario and d["seed"] in args.seeds]
+            if found:
+                sources: dict[str, list[float]] = defaultdict(list)
+                for d in found:
+                    for source, values in d["sources"].items():
+                        sources[source] += values
+                report(scenario, [d["seed"] for d in found], [d["rows"] for d in found], sources, args)
+        return
     for scenario in scenarios:
         per_seed: list[list[dict[str, float]]] = []
-        sources: dict[str, list[float]] = defaultdict(list)
+        sources = defaultdict(list)
         for seed in args.seeds:
             rows, used = run_seed(scenario, seed, args)
             per_seed.append(rows)
             for source, values in used.items():
                 sources[source] += values
+            print(json.dumps({"scenario": scenario, "seed": seed, "rows": rows, "sources": used}), flush=True)
             print(f"{scenario} seed {seed} done after {time.perf_counter() - began:.0f} s", flush=True)
         report(scenario, args.seeds, per_seed, sources, args)
     print(f"\nwall time {time.perf_counter() - began:.0f} s")
