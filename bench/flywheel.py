@@ -126,7 +126,8 @@ def read_brief(brief: WakeUpBrief, slot: Slot) -> tuple[str | None, set[str], st
                 option = text[len(prefix):].split("'", 1)[0]
                 if option in options:
                     return option, set(), "brain"
-    pattern = re.compile(rf"{slot.kind.capitalize()} for the {slot.segment} segment: (.+?) → [a-z ]+ \(([+-]\d+\.\d+)\)")
+    pattern = re.compile(
+        rf"{slot.kind.capitalize()} for the {slot.segment} segment: (.+?) → [a-z ]+ \(([+-]\d+\.\d+)\)")
     scores: dict[str, list[float]] = defaultdict(list)
     for name in ("precedents", "recent_history"):
         found_in = brief.section(name)
@@ -202,7 +203,7 @@ def memoise_embeddings(mind: OrgMind) -> None:
     def embed_documents(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         missing = sorted({t for t in texts if t not in memo})
         if missing:
-            for text, vector in zip(missing, original(missing, batch_size)):
+            for text, vector in zip(missing, original(missing, batch_size), strict=True):
                 memo[text] = vector
         return np.stack([memo[t] for t in texts]) if texts else original(texts)
 
@@ -216,7 +217,9 @@ def slots_of(world: random.Random, cycle: int, count: int, noise: float, tag: st
                  start + timedelta(minutes=150 * n)) for n in range(count)]
 
 
-def run_seed(scenario: str, seed: int, args: argparse.Namespace) -> tuple[list[dict[str, float]], dict[str, list[float]]]:
+def run_seed(
+    scenario: str, seed: int, args: argparse.Namespace
+) -> tuple[list[dict[str, float]], dict[str, list[float]]]:
     """Mean outcome per arm and cycle (cold-start: the new venture, from the join cycle on)."""
     base = ground_truth(seed)
     after, _ = drifted(base, seed)
@@ -236,7 +239,7 @@ def run_seed(scenario: str, seed: int, args: argparse.Namespace) -> tuple[list[d
         mind.record(Venture(id=venture, name=f"Flywheel {venture}", sharing=sharing, description=DESCRIPTION,
                             created_at=T0 - timedelta(days=1) + timedelta(days=7 * first)))
     if cold:
-        for (venture, _), text in zip(lenders.items(), LENDERS):
+        for (venture, _), text in zip(lenders.items(), LENDERS, strict=True):
             mind.record(Venture(id=venture, name=f"Flywheel {venture}", sharing=Sharing.OPEN, description=text,
                                 created_at=T0 - timedelta(days=1)))
     rows: list[dict[str, float]] = []
