@@ -1,6 +1,8 @@
-"""Recency-weighted effect estimates: a normal posterior per option, noise, change points.
+"""Effect estimates: a normal posterior per option, noise, change points.
 
-An outcome observed ``age`` weeks before synthesis weighs ``DISCOUNT ** age``; a prior
+An outcome observed ``age`` weeks before synthesis weighs ``discount ** age`` (1 for
+recommendations, which forget only at change points; ``DISCOUNT`` for recency-weighted
+summaries such as contradiction checks and borrowed evidence); a prior
 (mean, weight in outcomes) stands in for evidence not yet seen. With outcome noise ``sigma``
 the posterior of an option's mean effect is normal with mean ``(k0*m0 + sum w*y) / (k0 + W)``
 and sd ``sigma / sqrt(k0 + W)``. A change point is a version boundary after which a kind's
@@ -17,7 +19,7 @@ from datetime import datetime
 from scipy import stats
 
 DISCOUNT = 0.8
-"""Weight per week of age of an outcome (half-weight after about three weeks)."""
+"""Weight per week of age of an outcome in recency-weighted summaries (half-weight after about three weeks)."""
 DEFAULT_SIGMA = 0.5
 """Outcome noise assumed until there are enough repeated outcomes to estimate it."""
 MIN_SIGMA = 0.05
@@ -58,19 +60,21 @@ class Posterior:
         return self.mean - half, self.mean + half
 
 
-def weight(observed_at: datetime, now: datetime, change_point: datetime | None = None) -> float:
-    """Weight of an outcome: ``DISCOUNT`` per week of age, times ``STALE_WEIGHT`` before a change point."""
+def weight(observed_at: datetime, now: datetime, change_point: datetime | None = None,
+           discount: float = DISCOUNT) -> float:
+    """Weight of an outcome: ``discount`` per week of age, times ``STALE_WEIGHT`` before a change point."""
     age = max(0.0, (now - observed_at).total_seconds() / WEEK_SECONDS)
     stale = STALE_WEIGHT if change_point is not None and observed_at < change_point else 1.0
-    return float(DISCOUNT**age) * stale
+    return float(discount**age) * stale
 
 
 def posterior(
     observations: Sequence[Observation], now: datetime, sigma: float, *,
     prior_mean: float = 0.0, prior_weight: float = 1.0, change_point: datetime | None = None,
+    discount: float = DISCOUNT,
 ) -> Posterior:
-    """The recency-weighted normal posterior of the mean of ``observations``."""
-    weights = [weight(o.observed_at, now, change_point) for o in observations]
+    """The (recency-weighted, with ``discount`` < 1) normal posterior of the mean of ``observations``."""
+    weights = [weight(o.observed_at, now, change_point, discount) for o in observations]
     total = math.fsum(weights)
     mean = (prior_weight * prior_mean + math.fsum(w * o.score for w, o in zip(weights, observations, strict=True)))
     mean /= max(prior_weight + total, 1e-9)

@@ -1,12 +1,13 @@
 """Recommendations under uncertainty: per decision kind and context, which option to choose next.
 
-Each option of a kind gets a recency-weighted normal posterior of its mean effect
-(:mod:`orgmind.synthesis.estimates`); a context cell (e.g. ``segment = b2b``) shrinks towards the
-kind's estimate with an empirical-Bayes weight, and borrowed evidence of similar ventures
-(:mod:`orgmind.synthesis.warmstart`) replaces the flat prior where there is any. The
-recommendation is one Thompson draw from those posteriors, seeded by venture, version, cell and
-``seed``: the best estimate when the draw agrees ("exploit"), else an option whose evidence is
-too thin to rule it out ("explore"). See docs/synthesis.md.
+Each option of a kind, and of each context cell of the kind (e.g. ``segment = b2b``), gets a
+normal posterior of its mean effect (:mod:`orgmind.synthesis.estimates`) from its own outcomes:
+every outcome counts fully until a change point, a cell does not borrow from other cells of its
+venture, and borrowed evidence of similar ventures (:mod:`orgmind.synthesis.warmstart`) replaces
+the flat prior where there is any. The recommendation is the option with the highest upper
+credible bound (mean + ``UCB_Z`` sd): the best estimate ("exploit") unless an option with thinner
+evidence could still be better ("explore"). Thompson draws, seeded by venture, version, cell and
+``seed``, give each option's chance of being best. See docs/synthesis.md.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ WORTH_TRYING = 2.0
 """Effective evidence (own plus borrowed weight) below which an option is worth trying."""
 MAX_LEVELS = 6
 """Context names with 2..MAX_LEVELS distinct values get a recommendation per value."""
+UCB_Z = 1.0
+"""Standard deviations above the posterior mean at which options are compared (an 84% upper bound)."""
 SAMPLES = 4000
 """Thompson draws behind the stated chance that an option is best."""
 Condition = tuple[str, str] | None
@@ -137,26 +140,19 @@ def recommend(
         roles = {e.role for e in items}
         role = roles.pop() if len(roles) == 1 else None
 
-        def estimate_of(option: str, members: Sequence[Evidence], condition: Condition,
-                        prior: tuple[float, float], kind: str = kind, labels: Mapping[str, str] = labels,
-                        changed: datetime | None = changed) -> OptionEstimate:
+        def estimate_of(option: str, members: Sequence[Evidence], condition: Condition, kind: str = kind,
+                        labels: Mapping[str, str] = labels, changed: datetime | None = changed) -> OptionEstimate:
             lent = borrowed.get((kind, condition, option))
-            mean, weight = (lent.mean, lent.weight) if lent else prior
-            post = posterior([_observation(e) for e in members], now, sigma,
-                             prior_mean=mean, prior_weight=weight, change_point=changed)
+            mean, weight = (lent.mean, lent.weight) if lent else (0.0, 1.0)
+            post = posterior([_observation(e) for e in members], now, sigma, prior_mean=mean,
+                             prior_weight=weight, change_point=changed, discount=1.0)
             return OptionEstimate(option, labels[option], post, lent)
 
-        pooled = {o: estimate_of(o, [e for e in items if e.option == o], None, (0.0, 1.0)) for o in labels}
         cells: list[Condition] = [None, *_conditions(items)]
         cells += sorted({c for k, c, _ in borrowed if k == kind and c is not None} - set(cells))
         for condition in cells:
             members = items if condition is None else [e for e in items if e.context.get(condition[0]) == condition[1]]
-            if condition is None:
-                estimates = list(pooled.values())
-            else:
-                strength = _pooling_weight(items, condition[0], sigma)
-                estimates = [estimate_of(o, [e for e in members if e.option == o], condition,
-                                         (pooled[o].posterior.mean, strength)) for o in labels]
+            estimates = [estimate_of(o, [e for e in members if e.option == o], condition) for o in labels]
             found.append(_choose(kind, condition, role, estimates, changed, members, f"{seed}|{kind}|{condition}"))
     return found
 
@@ -171,7 +167,7 @@ def _choose(
     sds = np.array([e.posterior.sd for e in ranked])
     draws = rng.normal(means, sds, size=(SAMPLES, len(ranked)))
     wins = np.bincount(np.argmax(draws, axis=1), minlength=len(ranked)) / SAMPLES
-    pick = int(np.argmax(draws[0]))
+    pick = int(np.argmax(means + UCB_Z * sds))
     ordered = sorted(members, key=lambda e: (e.observed_at, e.decision_id))
     return Recommendation(
         kind=kind, condition=condition, role=role, chosen=ranked[pick], mode="exploit" if pick == 0 else "explore",
@@ -207,26 +203,6 @@ def _conditions(items: Sequence[Evidence]) -> list[tuple[str, str]]:
         for name, value in item.context.items():
             values[name].add(value)
     return [(name, value) for name, vs in sorted(values.items()) if 2 <= len(vs) <= MAX_LEVELS for value in sorted(vs)]
-
-
-def _pooling_weight(items: Sequence[Evidence], name: str, sigma: float) -> float:
-    """Prior weight (in outcomes) of the kind's estimate in a cell of context ``name``:
-    sigma² / tau², with tau² the between-cell variance of option means (method of moments)."""
-    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
-    overall: dict[str, list[float]] = defaultdict(list)
-    for item in items:
-        if name in item.context:
-            cells[(item.option, item.context[name])].append(item.score)
-            overall[item.option].append(item.score)
-    spread, noise = [], []
-    for (option, _), scores in cells.items():
-        if len(scores) >= 2:
-            spread.append((sum(scores) / len(scores) - sum(overall[option]) / len(overall[option])) ** 2)
-            noise.append(sigma**2 / len(scores))
-    if len(spread) < 3:
-        return 1.0
-    tau2 = sum(spread) / len(spread) - sum(noise) / len(noise)
-    return 10.0 if tau2 <= 0 else min(10.0, max(0.5, sigma**2 / tau2))
 
 
 def _finest_cells(evidence: Sequence[Evidence]) -> list[list[float]]:
