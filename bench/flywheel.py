@@ -1,6 +1,6 @@
 """Flywheel: do agents that wake up with a synthesized brain decide better, cycle after cycle?
 
-    python bench/flywheel.py --scenario stationary --seeds 100-109 [--cycles 8 --decisions 40]
+    python bench/flywheel.py --scenario stationary --seeds 110-119 [--cycles 8 --decisions 40]
 
 A seeded venture simulator with a hidden ground truth: four decision kinds (one per role), each
 with 3-4 options whose expected outcome depends on the market segment (drawn per seed from
