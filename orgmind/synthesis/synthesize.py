@@ -29,8 +29,12 @@ from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import DecisionWithOutcomes, GraphStore
 from orgmind.models import BrainVersion, Decision, Insight, InsightStatus, NodeLabel, Venture, utc_now
+from orgmind.synthesis.estimates import Observation, posterior
 from orgmind.synthesis.history import chain, citing_decisions, insights_of
+from orgmind.synthesis.labels import normalise
+from orgmind.synthesis.recommend import RECOMMEND, Evidence, Recommendation, recommend
 from orgmind.synthesis.stats import Estimate, estimate
+from orgmind.synthesis.warmstart import borrowed_evidence
 
 MIN_SUPPORT = 3
 """Fewest decisions with outcomes behind an insight."""
@@ -70,11 +74,6 @@ def parse_key(key: str) -> InsightKey:
     return InsightKey(kind, option, (name, value))
 
 
-def normalise(text: str, limit: int = 80) -> str:
-    """Case-folded, whitespace-collapsed label as used in keys."""
-    return " ".join(str(text).casefold().replace("|", "/").replace("=", ":").split())[:limit]
-
-
 @dataclass(frozen=True)
 class Group:
     """Decisions with outcomes about one kind, option and (optionally) context value."""
@@ -102,6 +101,8 @@ class InsightDraft:
     change: str
     evidence_ids: tuple[str, ...]
     text: str
+    reason: str = ""
+    """Why it was weakened or retired, when recent outcomes contradict it."""
 
 
 class Summariser(Protocol):
@@ -119,6 +120,8 @@ class VersionDiff:
     weakened: tuple[str, ...] = ()
     retired: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    why: tuple[tuple[str, str], ...] = ()
+    """(key, reason) of insights weakened or retired because recent outcomes contradict them."""
 
     @property
     def changed(self) -> bool:
@@ -139,7 +142,8 @@ class SynthesisResult:
             "created": self.created,
             "version": self.version.to_json_dict() if self.version else None,
             "insights": [i.to_json_dict() for i in self.insights],
-            "diff": {name: list(keys) for name, keys in asdict(self.diff).items()},
+            "diff": {name: [list(k) for k in keys] if name == "why" else list(keys)
+                     for name, keys in asdict(self.diff).items()},
         }
 
 
@@ -150,16 +154,20 @@ def synthesize(
     role: str | None = None,
     now: datetime | None = None,
     summariser: Summariser | None = None,
+    seed: int = 0,
 ) -> SynthesisResult:
     """Synthesize brain version N+1 of the venture (``role`` None: the venture-wide brain).
 
-    Uses every decision with an outcome of the venture (and role). Writes the version and its
-    insights in one ``store.commit``, unless nothing changed against version N (then returns N,
-    ``created=False``) or there is neither a previous version nor any insight.
+    Uses every decision with an outcome of the venture (and role), plus borrowed evidence of
+    similar sharing ventures when it shares. Writes the version and its insights in one
+    ``store.commit``, unless nothing changed against version N (then returns N,
+    ``created=False``) or there is neither a previous version nor any insight. ``seed`` fixes the
+    draws behind each recommendation's chance of being best (see docs/synthesis.md).
     """
     graph = store.graph
     now = now or utc_now()
-    if not isinstance(graph.get(venture), Venture):
+    subject = graph.get(venture)
+    if not isinstance(subject, Venture):
         raise NotFound(f"no venture with id {venture!r}")
     versions = chain(graph, venture, role)
     previous = versions[-1] if versions else None
@@ -169,16 +177,25 @@ def synthesize(
     carried = {i.key: i for i in old if i.key and i.status != InsightStatus.RETIRED}
     items = _evidence(graph, venture, role)
     groups = group_decisions(items, embedder, preferred={(k.kind, k.option) for k in map(parse_key, carried)})
-    drafts = _drafts(groups, carried, citing_decisions(graph, [i.id for i in carried.values()]), previous)
+    drafts = _drafts(groups, carried, citing_decisions(graph, [i.id for i in carried.values()]), previous, now)
+    number = previous.version + 1 if previous else 1
+    evidence = _recommendation_evidence(groups)
+    as_of = max((e.observed_at for e in evidence), default=now)  # ages count from the newest outcome
+    recommendations = recommend(
+        evidence, as_of, boundaries=[v.created_at for v in versions[-4:]],
+        borrowed=borrowed_evidence(graph, embedder.embed_documents, subject, now),
+        seed=f"{venture}|{role or ''}|{len(evidence)}|{seed}",
+    )
+    drafts += [_recommendation_draft(r, carried.get(str(_recommendation_key(r)))) for r in recommendations]
     drafts += [_vanished(parse_key(key), insight) for key, insight in carried.items()
                if key not in {str(d.key) for d in drafts}]
     if summariser is not None:
         drafts = [replace(d, text=(summariser.phrase(d).strip() or d.text)[:10_000]) for d in drafts]
     diff = VersionDiff(**{name: tuple(sorted(str(d.key) for d in drafts if d.change == name))
-                          for name in ("new", "reinforced", "weakened", "retired", "unchanged")})
+                          for name in ("new", "reinforced", "weakened", "retired", "unchanged")},
+                       why=tuple(sorted((str(d.key), d.reason) for d in drafts if d.reason)))
     if not drafts or (previous is not None and not diff.changed and not _renumbered(drafts, carried)):
         return SynthesisResult(previous, old, diff, created=False)
-    number = previous.version + 1 if previous else 1
     version = BrainVersion(
         id=f"brn_{_digest(venture, role or '')[:12]}_v{number:04d}", venture_id=venture, role=role,
         version=number, previous_id=previous.id if previous else None, created_at=now,
@@ -259,7 +276,7 @@ def _unit_vectors(embedder: TextEmbedder, texts: Sequence[str]) -> np.ndarray:
 
 def _drafts(
     groups: Sequence[Group], carried: Mapping[str, Insight], followed: Mapping[str, set[str]],
-    previous: BrainVersion | None,
+    previous: BrainVersion | None, now: datetime,
 ) -> list[InsightDraft]:
     overall = {(g.key.kind, g.key.option): estimate(g.scores) for g in groups if g.key.condition is None}
     split = _split_by(groups)
@@ -280,22 +297,76 @@ def _drafts(
         track = _estimate_of([m for m in group.members if m.decision.id in track_ids])
         fresh = _estimate_of([m for m in group.members
                               if previous is not None and m.outcomes[-1].observed_at > previous.created_at])
-        decided = _decide(est, prev, track, fresh, pooled_ok=depends is None)
-        tentative = leads and (decided is None or decided[0] == InsightStatus.RETIRED)
+        contradicted = _contradicted(prev, fresh, group, now) if prev is not None else None
+        decided = contradicted[:2] if contradicted else _decide(est, prev, track, fresh, pooled_ok=depends is None)
+        tentative = not contradicted and leads and (decided is None or decided[0] == InsightStatus.RETIRED)
         if tentative:
             decided = _decide_tentative(prev, track, fresh)
         if decided is None:
             continue
         status, change = decided
+        reason = contradicted[2] if contradicted else ""
         recent = sorted(group.members, key=lambda m: (m.decision.made_at, m.decision.id))[-MAX_EVIDENCE:]
         roles = {m.decision.role for m in group.members}
         drafts.append(InsightDraft(
             key=group.key, label=group.label, role=roles.pop() if len(roles) == 1 else None, estimate=est,
             track=track, status=status, change=change, evidence_ids=tuple(m.decision.id for m in recent),
             text=(_tentative_text(group.key, group.label, est, runner_up) if tentative
-                  else _text(group.key, group.label, est, status, track, depends)),
+                  else _text(group.key, group.label, est, status, track, depends) + (f" {reason}" if reason else "")),
+            reason=reason,
         ))
     return drafts
+
+
+def _contradicted(
+    prev: Insight, fresh: Estimate | None, group: Group, now: datetime
+) -> tuple[InsightStatus, str, str] | None:
+    """Weakened (first time) or retired (again, or when the recency-weighted mean has turned) when
+    the outcomes since the previous version (n >= 2) contradict the insight's direction."""
+    direction = 1 if prev.effect >= 0 else -1
+    if fresh is None or fresh.n < 2 or fresh.mean * direction >= 0:
+        return None
+    observations = [Observation(m.outcomes[-1].score, m.outcomes[-1].observed_at) for m in group.members]
+    recent = posterior(observations, now, sigma=1.0, prior_weight=0.0).mean
+    reason = (f"Recent outcomes contradict it: {fresh.mean:+.2f} on average since the previous version "
+              f"(n={fresh.n}) against {prev.effect:+.2f} before; recency-weighted mean {recent:+.2f}.")
+    if prev.status == InsightStatus.WEAKENED or recent * direction < 0:
+        return InsightStatus.RETIRED, "retired", reason
+    return InsightStatus.WEAKENED, "weakened", reason
+
+
+def _recommendation_evidence(groups: Sequence[Group]) -> list[Evidence]:
+    """Every decision with an outcome once, under its option cluster's key and label."""
+    return [
+        Evidence(
+            decision_id=m.decision.id, kind=group.key.kind, role=m.decision.role, option=group.key.option,
+            label=group.label,
+            context={normalise(name, 30): value for name in sorted(m.decision.context)
+                     if name != "option" and (value := _context_value(m.decision, name)) is not None},
+            listed=tuple((normalise(o), o) for o in m.decision.options),
+            score=m.outcomes[-1].score, observed_at=m.outcomes[-1].observed_at,
+        )
+        for group in groups if group.key.condition is None for m in group.members
+    ]
+
+
+def _recommendation_key(rec: Recommendation) -> InsightKey:
+    return InsightKey(rec.kind, RECOMMEND, rec.condition)
+
+
+def _recommendation_draft(rec: Recommendation, prev: Insight | None) -> InsightDraft:
+    """A recommendation as an insight: its effect and interval are the chosen option's posterior,
+    its confidence the chance that option is best; "new" when the choice differs from before."""
+    post = rec.chosen.posterior
+    low, high = post.interval()
+    text = rec.text
+    same = prev is not None and prev.text.split(" (", 1)[0] == text.split(" (", 1)[0]
+    return InsightDraft(
+        key=_recommendation_key(rec), label=rec.chosen.label, role=rec.role,
+        estimate=Estimate(post.n, post.mean, low, high, 1 - rec.chance_best, 0.0), track=None,
+        status=InsightStatus.ACTIVE, change="unchanged" if same else "new",
+        evidence_ids=rec.evidence_ids[-MAX_EVIDENCE:], text=text,
+    )
 
 
 def _leaders(

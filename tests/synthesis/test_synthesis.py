@@ -25,12 +25,14 @@ from orgmind.models import (
     Node,
     Outcome,
     RelType,
+    Sharing,
     Venture,
 )
 from orgmind.core.immutability import check_immutable
 from orgmind.synthesis.history import brain_at, version_of_decision
 from orgmind.synthesis.scorecard import scorecard
 from orgmind.synthesis.stats import estimate, welch
+from orgmind.synthesis.recommend import RECOMMEND
 from orgmind.synthesis.synthesize import InsightDraft, group_decisions, parse_key, synthesize
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -65,6 +67,15 @@ def mind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgMind]:
 
 def new_venture(mind: OrgMind, venture: str) -> None:
     mind.record(Venture(id=venture, name=venture.title(), created_at=T0 - timedelta(days=30)))
+
+
+def effects(insights: list[Insight]) -> list[Insight]:
+    """The effect insights, without the per-kind recommendations (tested in test_recommend.py)."""
+    return [i for i in insights if i.key is None or parse_key(i.key).option != RECOMMEND]
+
+
+def plain(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(k for k in keys if parse_key(k).option != RECOMMEND)
 
 
 # ---- statistics ------------------------------------------------------------------------------
@@ -122,7 +133,7 @@ def test_context_splits_only_where_the_context_changes_the_answer(mind: OrgMind)
                      + decisions("ctx", "channel", "Google search ads", [0.3, 0.35, 0.3], T0, segment="d2c")
                      + decisions("ctx", "channel", "Google search ads", [0.3, 0.3, 0.35], T0, segment="b2b"))
     result = synthesize(mind.store, mind.index.embedder, "ctx", now=T0 + timedelta(days=2))
-    texts = {i.key: i.text for i in result.insights}
+    texts = {i.key: i.text for i in effects(result.insights)}
     assert set(texts) == {"channel|google search ads", "channel|tiktok ads|segment=b2b",
                           "channel|tiktok ads|segment=d2c"}, "TikTok depends on the segment, Google does not"
     assert texts["channel|tiktok ads|segment=b2b"].startswith(
@@ -136,7 +147,7 @@ def test_a_leader_short_of_a_clear_effect_is_a_tentative_insight(mind: OrgMind) 
                      + decisions("lead", "pricing", "lower price", [0.2, -0.1, 0.05], T0, role="ceo")
                      + decisions("lead", "pricing", "add annual discount", [0.9], T0, role="ceo"))
     result = synthesize(mind.store, mind.index.embedder, "lead", now=T0 + timedelta(days=2))
-    [insight] = result.insights  # n = 1 is no candidate; 'lower price' trails
+    [insight] = effects(result.insights)  # n = 1 is no candidate; 'lower price' trails
     assert insight.key == "pricing|raise price" and insight.status == InsightStatus.ACTIVE
     assert insight.text == ("Tentative: for pricing decisions, 'raise price' has the best mean outcome so far: "
                             "mean outcome +0.25 (95% CI -1.66..+2.16, n=2); next best 'lower price' +0.05 (n=3). "
@@ -144,7 +155,7 @@ def test_a_leader_short_of_a_clear_effect_is_a_tentative_insight(mind: OrgMind) 
     assert (insight.support, insight.effect) == (2, 0.25) and insight.confidence < 0.95
     mind.record_many(decisions("lead", "pricing", "lower price", [0.6, 0.6], T0 + timedelta(days=3), role="ceo"))
     later = synthesize(mind.store, mind.index.embedder, "lead", now=T0 + timedelta(days=5))
-    assert later.diff.retired == ("pricing|raise price",) and later.diff.new == ("pricing|lower price",)
+    assert plain(later.diff.retired) == ("pricing|raise price",) and plain(later.diff.new) == ("pricing|lower price",)
 
 
 # ---- versions, diff, feedback from decision quality ----------------------------------------
@@ -160,7 +171,7 @@ def test_versions_chain_diff_and_feedback_from_cited_briefs(mind: OrgMind) -> No
     first = synthesize(mind.store, mind.index.embedder, "chain", now=t1)
     v1 = first.version
     assert first.created and v1 is not None and (v1.version, v1.previous_id) == (1, None)
-    assert first.diff.new == ("channel|google search ads", "channel|linkedin ads", "channel|tiktok ads")
+    assert plain(first.diff.new) == ("channel|google search ads", "channel|linkedin ads", "channel|tiktok ads")
     linkedin = next(i for i in first.insights if i.key == "channel|linkedin ads")
     assert linkedin.text == ("For channel decisions, 'LinkedIn ads' worked: mean outcome +0.49 "
                              "(95% CI +0.35..+0.62, n=4).")
@@ -169,7 +180,7 @@ def test_versions_chain_diff_and_feedback_from_cited_briefs(mind: OrgMind) -> No
     assert sorted(e.target for e in evidence) == sorted(linkedin.evidence_ids) and len(evidence) == 4
 
     brief = mind.wake_up("chain", "cmo", task="choose the paid channel", budget_tokens=4000, now=t1)
-    cited = set(brief.section("current_brain").lines[i].cites[0] for i in range(3))
+    cited = {line.cites[0] for line in brief.section("current_brain").lines}
     assert cited == {i.id for i in first.insights}
     followed = decisions("chain", "channel", "Google search ads", [-0.1, -0.2], t1, wakeup_id=brief.wakeup_id,
                          version_id=v1.id)
@@ -186,7 +197,7 @@ def test_versions_chain_diff_and_feedback_from_cited_briefs(mind: OrgMind) -> No
     succeeds = mind.graph.neighbours(v2.id, direction=Direction.OUT, rel_types=[RelType.SUCCEEDS])
     assert [n.id for n in succeeds] == [v1.id]
     diff = second.diff
-    assert (diff.new, diff.reinforced, diff.weakened, diff.retired, diff.unchanged) == (
+    assert tuple(map(plain, (diff.new, diff.reinforced, diff.weakened, diff.retired, diff.unchanged))) == (
         ("pricing|add annual discount",), ("channel|linkedin ads",), ("channel|google search ads",),
         ("channel|tiktok ads",), ())
     status = {i.key: i for i in second.insights}
@@ -200,12 +211,15 @@ def test_versions_chain_diff_and_feedback_from_cited_briefs(mind: OrgMind) -> No
     assert old == v1 and old_insights == first.insights, "version 1 is untouched"
     assert not {i.id for i in first.insights} & {i.id for i in second.insights}
     shown = mind.wake_up("chain", "cmo", task="choose the paid channel", budget_tokens=4000, now=t2)
-    assert {line.cites[0] for line in shown.section("current_brain").lines} == {status["channel|linkedin ads"].id}
+    shown_effects = {line.cites[0] for line in shown.section("current_brain").lines
+                     if not line.text.startswith("Recommended for ")}
+    assert shown_effects == {status["channel|linkedin ads"].id}
     assert version_of_decision(mind.graph, followed[0].id) == v1
 
     again = synthesize(mind.store, mind.index.embedder, "chain", now=t2 + timedelta(days=1))
     assert not again.created and again.version == v2
-    assert again.diff.unchanged == ("channel|google search ads", "channel|linkedin ads", "pricing|add annual discount")
+    assert plain(again.diff.unchanged) == (
+        "channel|google search ads", "channel|linkedin ads", "pricing|add annual discount")
 
 
 def test_summariser_phrases_insights(mind: OrgMind) -> None:
@@ -217,7 +231,7 @@ def test_summariser_phrases_insights(mind: OrgMind) -> None:
     mind.record_many(decisions("phrase", "vendor", "a paid SaaS vendor", [0.3, 0.4, 0.5], T0, role="cto"))
     result = synthesize(mind.store, mind.index.embedder, "phrase", role="cto", now=T0 + timedelta(days=2),
                         summariser=Plain())
-    assert [i.text for i in result.insights] == ["Prefer a paid SaaS vendor (vendor, n=3)"]
+    assert {i.text for i in result.insights} == {"Prefer a paid SaaS vendor (vendor, n=3)"}
     assert result.version.role == "cto" and result.insights[0].scope == "role"
 
 
@@ -228,7 +242,7 @@ def test_immutability_guard(mind: OrgMind) -> None:
     new_venture(mind, "frozen")
     mind.record_many(decisions("frozen", "hiring", "contractor team", [-0.4, -0.5, -0.45], T0, role="cto"))
     v1 = synthesize(mind.store, mind.index.embedder, "frozen", now=T0 + timedelta(days=2))
-    version, insight = v1.version, v1.insights[0]
+    version, insight = v1.version, effects(v1.insights)[0]
     check_immutable(mind.graph, [version, insight])  # rewriting unchanged is fine
     for changed in (version.model_copy(update={"summary": "rewritten"}),
                     insight.model_copy(update={"status": InsightStatus.RETIRED})):
@@ -291,3 +305,62 @@ def test_scorecard_per_version_and_per_insight(mind: OrgMind) -> None:
         brain_at(mind.graph, "score", None, 3)
     with pytest.raises(NotFound):
         scorecard(mind.graph, "atlantis")
+
+
+# ---- a changing world, warm starts ---------------------------------------------------------------
+
+
+def test_recent_outcomes_that_contradict_an_insight_weaken_then_retire_it(mind: OrgMind) -> None:
+    new_venture(mind, "drift")
+    mind.record_many(decisions("drift", "channel", "LinkedIn ads", [0.5, 0.4, 0.6, 0.5, 0.45, 0.55], T0))
+    first = synthesize(mind.store, mind.index.embedder, "drift", now=T0 + timedelta(days=2))
+    assert "channel|linkedin ads" in first.diff.new
+    t1 = T0 + timedelta(days=7)
+    mind.record_many(decisions("drift", "channel", "LinkedIn ads", [-0.3, -0.4], t1))
+    second = synthesize(mind.store, mind.index.embedder, "drift", now=t1 + timedelta(days=2))
+    reasons = dict(second.diff.why)
+    assert plain(second.diff.weakened) == ("channel|linkedin ads",)
+    assert reasons["channel|linkedin ads"].startswith(
+        "Recent outcomes contradict it: -0.35 on average since the previous version (n=2) against +0.50 before")
+    t2 = t1 + timedelta(days=7)
+    mind.record_many(decisions("drift", "channel", "LinkedIn ads", [-0.5, -0.2], t2))
+    third = synthesize(mind.store, mind.index.embedder, "drift", now=t2 + timedelta(days=2))
+    assert plain(third.diff.retired) == ("channel|linkedin ads",) and "channel|linkedin ads" in dict(third.diff.why)
+    retired = next(i for i in third.insights if i.key == "channel|linkedin ads")
+    assert retired.status == InsightStatus.RETIRED and "Recent outcomes contradict it" in retired.text
+    assert third.to_json()["diff"]["why"][0][0] == "channel|linkedin ads"
+
+
+def test_a_new_venture_that_shares_starts_from_similar_ventures_evidence(mind: OrgMind) -> None:
+    described = "Subscription analytics software for small online shops"
+    for n, text in enumerate(("Analytics software for small e-commerce teams, by subscription",
+                              "Reporting software for online retailers, sold by subscription")):
+        mind.record(Venture(id=f"lender{n}", name=f"Lender {n}", sharing=Sharing.OPEN, description=text,
+                            created_at=T0 - timedelta(days=30)))
+        mind.record_many(decisions(f"lender{n}", "channel", "podcast sponsorships", [0.5, 0.6], T0, segment="b2b")
+                         + decisions(f"lender{n}", "channel", "TikTok ads", [-0.4, -0.3], T0, segment="b2b")
+                         + decisions(f"lender{n}", "channel", "TikTok ads", [0.4], T0, segment="d2c"))
+    mind.record(Venture(id="bakery", name="Bakery", sharing=Sharing.OPEN, description="A family bakery in Lyon",
+                        created_at=T0 - timedelta(days=30)))
+    mind.record_many(decisions("bakery", "channel", "TikTok ads", [0.9, 0.9, 0.9], T0, segment="b2b"))
+    for venture, sharing in (("joiner", Sharing.OPEN), ("loner", Sharing.NONE)):
+        mind.record(Venture(id=venture, name=venture.title(), sharing=sharing, description=described,
+                            created_at=T0 + timedelta(days=1)))
+    alone = synthesize(mind.store, mind.index.embedder, "loner", now=T0 + timedelta(days=3))
+    assert alone.version is None and not alone.created, "a venture that does not share borrows nothing"
+    warm = synthesize(mind.store, mind.index.embedder, "joiner", now=T0 + timedelta(days=3))
+    assert warm.created and warm.version is not None and warm.version.version == 1
+    texts = {i.key: i.text for i in warm.insights}
+    b2b = texts["channel|*|segment=b2b"]
+    assert b2b.startswith("Recommended for channel decisions with segment = b2b: 'podcast sponsorships' (exploit")
+    assert "borrowed from 2 similar ventures (n=4)" in b2b, "the bakery is not similar; pooled numbers only"
+    assert "lender" not in " ".join(texts.values()).casefold()
+    mind.record_many(decisions("joiner", "channel", "podcast sponsorships", [-0.5, -0.6, -0.5, -0.4] * 2,
+                               T0 + timedelta(days=4), segment="b2b")
+                     + decisions("joiner", "channel", "TikTok ads", [0.5, 0.4, 0.6] * 2, T0 + timedelta(days=4),
+                                 segment="b2b")
+                     + decisions("joiner", "channel", "TikTok ads", [0.3], T0 + timedelta(days=4), segment="d2c"))
+    own = synthesize(mind.store, mind.index.embedder, "joiner", now=T0 + timedelta(days=6))
+    mine = next(i for i in own.insights if i.key == "channel|*|segment=b2b")
+    assert mine.text.startswith("Recommended for channel decisions with segment = b2b: 'TikTok ads'")
+    assert "borrowed" not in mine.text.split("Estimates:")[1].split("'podcast")[0], "own evidence replaced it"

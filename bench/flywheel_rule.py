@@ -1,0 +1,108 @@
+"""The choosing rule alone, fast: `recommend` over each seed's own history, no stores, no text.
+
+    python bench/flywheel_rule.py --seeds 0-9 [--ucb-z 1.0]
+
+Runs the stationary world of ``bench/flywheel.py`` (same truth, slots and noise per seed) with
+two arms: ``rule`` follows the segment's recommendation of ``orgmind.synthesis.recommend``
+computed once per simulated week from the arm's outcomes so far (as a brain version would be),
+random in week 1; ``bandit`` is the flywheel's plain Thompson bandit. Prints each arm's share of
+the oracle's lift over random in cycles 5-8, pooled over seeds and per seed. Used to choose the
+rule on development seeds; the figures that count come from ``bench/flywheel.py`` on other seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import flywheel as fw  # noqa: E402
+
+from orgmind.synthesis import recommend as rules  # noqa: E402
+
+Rows = list[tuple[float, float, float]]
+"""Per cycle: (oracle, arm, random) mean outcome."""
+
+
+def run_rule(seed: int, cycles: int, count: int) -> Rows:
+    truth = fw.ground_truth(seed)
+    world, pick = random.Random(seed + 1000), random.Random(seed + 2000)
+    history: list[rules.Evidence] = []
+    boundaries: list[datetime] = []
+    rows: Rows = []
+    for cycle in range(cycles):
+        start = fw.T0 + timedelta(days=7 * cycle)
+        as_of = max((e.observed_at for e in history), default=start)
+        found = rules.recommend(history, as_of, boundaries=boundaries[-4:], seed=f"{seed}|{len(history)}")
+        advice = {(r.kind, r.condition): r.chosen.label for r in found}
+        got, best, blind, fresh = [], [], [], []
+        for slot in fw.slots_of(world, cycle, count, 0.3):
+            options = fw.KINDS[slot.kind][1]
+            choice = advice.get((slot.kind, ("segment", slot.segment))) or pick.choice(options)
+            score = fw._score(truth, slot, choice)
+            got.append(score)
+            best.append(max(fw._score(truth, slot, o) for o in options))
+            blind.append(fw._score(truth, slot, pick.choice(options)))
+            fresh.append(rules.Evidence(slot.name, slot.kind, fw.KINDS[slot.kind][0], choice.casefold(), choice,
+                                        {"segment": slot.segment}, tuple((o.casefold(), o) for o in options),
+                                        score, start + timedelta(days=6)))
+        history += fresh
+        boundaries.append(start + timedelta(days=6, hours=1))
+        rows.append((statistics.mean(best), statistics.mean(got), statistics.mean(blind)))
+    return rows
+
+
+def run_bandit(seed: int, cycles: int, count: int) -> Rows:
+    truth = fw.ground_truth(seed)
+    world, pick = random.Random(seed + 1000), random.Random(seed + 2000)
+    bandit = fw.Bandit(seed + 4000)
+    rows: Rows = []
+    for cycle in range(cycles):
+        got, best, blind, learned = [], [], [], []
+        for slot in fw.slots_of(world, cycle, count, 0.3):
+            options = fw.KINDS[slot.kind][1]
+            choice = bandit.choose(slot)
+            score = fw._score(truth, slot, choice)
+            learned.append((slot, choice, score))
+            got.append(score)
+            best.append(max(fw._score(truth, slot, o) for o in options))
+            blind.append(fw._score(truth, slot, pick.choice(options)))
+        bandit.update(learned)
+        rows.append((statistics.mean(best), statistics.mean(got), statistics.mean(blind)))
+    return rows
+
+
+def share(arm: Callable[[int, int, int], Rows], seeds: list[int], cycles: int, count: int) -> tuple[float, list[float]]:
+    """Pooled and per-seed share of the oracle's lift over random in cycles 5..``cycles``."""
+    gained = possible = 0.0
+    per_seed = []
+    for seed in seeds:
+        rows = arm(seed, cycles, count)[4:]
+        g, p = sum(m - r for _, m, r in rows), sum(o - r for o, _, r in rows)
+        gained, possible = gained + g, possible + p
+        per_seed.append(g / p)
+    return gained / possible, per_seed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=fw.parse_seeds, default=fw.parse_seeds("0-9"))
+    parser.add_argument("--cycles", type=int, default=8)
+    parser.add_argument("--decisions", type=int, default=40)
+    parser.add_argument("--ucb-z", type=float, default=rules.UCB_Z, help="sd above the mean that options compare at")
+    args = parser.parse_args()
+    rules.UCB_Z = args.ucb_z
+    for name, arm in (("rule", run_rule), ("bandit", run_bandit)):
+        pooled, per_seed = share(arm, args.seeds, args.cycles, args.decisions)
+        print(f"{name}: {pooled:.1%} of the oracle's lift in cycles 5-{args.cycles} "
+              f"(per seed {', '.join(f'{s:.0%}' for s in per_seed)})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
