@@ -61,7 +61,7 @@ ORGMIND_PORT=$(free_port $((POSTGRES_PORT + 1)))
 OM_HOME="$WORK/orgmind"
 "$ORGMIND_BIN" --home "$OM_HOME" demo >"$WORK/demo.log" 2>&1
 KEY_NAME="paperclip-e2e"
-KEY_JSON=$("$ORGMIND_BIN" --home "$OM_HOME" keys create --name "$KEY_NAME" --venture pc-e2e --scopes read,write,approve --json)
+KEY_JSON=$("$ORGMIND_BIN" --home "$OM_HOME" keys create --name "$KEY_NAME" --admin --scopes read,write,approve --json)
 ORGMIND_API_KEY=$(node -e 'console.log(JSON.parse(process.argv[1]).key)' "$KEY_JSON")
 setsid "$ORGMIND_BIN" --home "$OM_HOME" serve --host 127.0.0.1 --port "$ORGMIND_PORT" >"$WORK/orgmind.log" 2>&1 &
 pids+=($!)

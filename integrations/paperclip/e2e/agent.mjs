@@ -51,15 +51,15 @@ if (!brief) throw new Error("no orgmind brief for this run");
 const cited = [...brief.matchAll(/\[([^\]]+)\]\s*$/gm)].flatMap((m) => m[1].split(",").map((s) => s.trim()))
   .filter((id) => !id.startsWith("policy:"));
 
-const tool = (name, parameters) =>
-  call("POST", "/plugins/tools/execute", {
+const tool = async (name, parameters) =>
+  (await call("POST", "/plugins/tools/execute", {
     tool: `${prefix}${name}`, parameters,
     runContext: { agentId, runId, companyId, projectId: issue.projectId },
-  });
+  })).result;
 
 const results = {};
-results.recall = await tool("recall", { query: issue.title, k: 5 });
-results.similar = await tool("similar_decisions", { text: issue.title, k: 3 });
+results.recall = await tool("recall", { query: issue.title, k: 5, scope: "platform" });
+results.similar = await tool("similar_decisions", { text: issue.title, k: 3, scope: "platform" });
 results.decision = await tool("record_decision", {
   kind: "architecture", title: "Use a managed queue for the event pipeline",
   rationale: "The brief's precedents favour managed services for small teams", confidence: 0.7,

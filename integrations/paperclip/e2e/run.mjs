@@ -34,7 +34,7 @@ async function http(base, method, path, body, headers = {}) {
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 400)}`);
   const type = response.headers.get("content-type") ?? "";
-  return type.includes("json") ? JSON.parse(text) : text;
+  return /application\/(problem\+)?json/.test(type) ? JSON.parse(text) : text;
 }
 const pc = (method, path, body) => http(PAPERCLIP, method, `/api${path}`, body);
 const om = (method, path, body) => http(ORGMIND, method, `/v1${path}`, body, { authorization: `Bearer ${ORGMIND_KEY}` });
@@ -157,7 +157,14 @@ async function main() {
   const exportIds = async () => String(await om("GET", `/ventures/${VENTURE}/export`)).trim().split("\n")
     .map((line) => JSON.parse(line)).map((rec) => `${rec.type}:${rec.id}`).sort();
   const documentRevision = async () => (await pc("GET", `/issues/${issue.id}/documents/orgmind-brief`)).latestRevisionNumber;
-  const before = await exportIds();
+  // Approving wakes the agent again (Paperclip's own follow-up run); let that settle first.
+  let before = await exportIds();
+  for (let same = 0, waited = 0; same < 3 && waited < 120; waited++) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = await exportIds();
+    same = JSON.stringify(now) === JSON.stringify(before) ? same + 1 : 0;
+    before = now;
+  }
   const revisionBefore = await documentRevision();
   const approvalsBefore = (await pc("GET", `/companies/${company.id}/approvals`)).length;
   const redelivered = await pc("POST", `/plugins/${plugin.id}/actions/redeliver-run`, {
@@ -168,7 +175,7 @@ async function main() {
     JSON.stringify(redelivered));
   const after = await exportIds();
   check("the second delivery wrote nothing new to orgmind", JSON.stringify(after) === JSON.stringify(before),
-    `${before.length} records before, ${after.length} after`);
+    `new: ${after.filter((id) => !before.includes(id)).join(", ")}`);
   check("exactly one wake-up and one run observation for the run",
     before.filter((id) => id === `wakeup:${wakeupId}`).length === 1 && before.filter((id) => id === `observation:pc-run-${report.runId}`).length === 1);
   check("the brief document was not rewritten", (await documentRevision()) === revisionBefore);
