@@ -57,6 +57,11 @@ PAPERCLIP_PORT=$(free_port "$base")
 POSTGRES_PORT=$(free_port $((PAPERCLIP_PORT + 1)))
 ORGMIND_PORT=$(free_port $((POSTGRES_PORT + 1)))
 
+# Paperclip: a fresh local-trusted instance (it starts while orgmind builds its sample history).
+paperclip_configure "$WORK/paperclip" "$PAPERCLIP_PORT" "$POSTGRES_PORT"
+setsid "$PAPERCLIP_BIN" run --data-dir "$WORK/paperclip" --no-repair >"$WORK/paperclip.log" 2>&1 &
+pids+=($!)
+
 # orgmind: the sample history, a key for the plugin, the service.
 OM_HOME="$WORK/orgmind"
 "$ORGMIND_BIN" --home "$OM_HOME" demo >"$WORK/demo.log" 2>&1
@@ -65,11 +70,7 @@ KEY_JSON=$("$ORGMIND_BIN" --home "$OM_HOME" keys create --name "$KEY_NAME" --adm
 ORGMIND_API_KEY=$(node -e 'console.log(JSON.parse(process.argv[1]).key)' "$KEY_JSON")
 setsid "$ORGMIND_BIN" --home "$OM_HOME" serve --host 127.0.0.1 --port "$ORGMIND_PORT" >"$WORK/orgmind.log" 2>&1 &
 pids+=($!)
-
-# Paperclip: a fresh local-trusted instance.
-paperclip_configure "$WORK/paperclip" "$PAPERCLIP_PORT" "$POSTGRES_PORT"
-setsid "$PAPERCLIP_BIN" run --data-dir "$WORK/paperclip" --no-repair >"$WORK/paperclip.log" 2>&1 &
-pids+=($!)
+seeded_at=$(date +%s)
 
 # The plugin: install, build, unit tests (while the servers start).
 PLUGIN="$ROOT/integrations/paperclip"
@@ -88,6 +89,6 @@ PAPERCLIP_URL="http://127.0.0.1:$PAPERCLIP_PORT" ORGMIND_URL="http://127.0.0.1:$
     node "$PLUGIN/e2e/run.mjs" && e2e_status=0 || e2e_status=$?
 summary_printed=1
 finished_at=$(date +%s)
-echo "timing: install $((installed_at - started_at)) s, servers ready $((servers_at - installed_at)) s," \
-     "end-to-end $((finished_at - servers_at)) s, total $((finished_at - started_at)) s" >&2
+echo "timing: install $((installed_at - started_at)) s, orgmind sample history $((seeded_at - installed_at)) s," \
+     "servers ready and plugin tested $((servers_at - installed_at)) s, end-to-end $((finished_at - servers_at)) s, total $((finished_at - started_at)) s" >&2
 exit "$e2e_status"
