@@ -104,9 +104,9 @@ async function main() {
     report.cited.filter((_, i) => !cited[i]).join(", "));
   const wakeupId = /wake-up `([^`]+)`/.exec(report.brief)?.[1];
   const wakeup = wakeupId ? await omRecord(wakeupId) : null;
-  check("the wake-up is recorded in orgmind with the issue as its task",
-    wakeup?.venture_id === VENTURE && wakeup?.role === "cto" && String(wakeup?.task).includes(issue.title),
-    JSON.stringify(wakeup));
+  check("the wake-up is recorded in orgmind with the issue as its task and the Paperclip run id",
+    wakeup?.venture_id === VENTURE && wakeup?.role === "cto" && String(wakeup?.task).includes(issue.title) &&
+      String(wakeup?.task).includes(`paperclip-run:${report.runId}`), JSON.stringify(wakeup));
 
   // 2. A decision recorded through the tool is in orgmind, linked to that wake-up and run.
   const decision = r.decision?.data?.decision;

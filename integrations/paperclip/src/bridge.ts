@@ -114,7 +114,10 @@ export class OrgmindBridge {
       if (!agent) throw new Error(`agent ${payload.agentId} not found`);
       const role = roleOf(config, agent);
       const issue = payload.issueId ? await this.ctx.issues.get(payload.issueId, event.companyId) : null;
-      const task = issue ? [issue.title, issue.description ?? ""].join("\n\n").trim().slice(0, 10_000) : null;
+      // The WakeUp node has no field for an outside reference: its task names the run instead.
+      const task = issue
+        ? `${[issue.title, issue.description ?? ""].join("\n\n").trim().slice(0, 9_800)}\n\n[${runRef(payload.runId)}]`
+        : null;
       await this.ensureVenture(config, client);
       const agentRecord = await this.ensureAgent(config, client, agent, role);
       const brief = await client.wakeUp({
