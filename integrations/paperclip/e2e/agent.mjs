@@ -72,6 +72,9 @@ results.gated = await tool("record_decision", {
   kind: "pricing", title: "Raise the Pro plan price by 20%", rationale: "Queue costs grow with usage",
   context: { percent_change: 20 },
 });
+results.gatedVendor = await tool("record_decision", {
+  kind: "vendor", title: "Adopt QueueCo as the managed queue vendor", rationale: "Cheapest managed offer",
+});
 results.observation = await tool("record_observation", { text: "Event volume doubled this month", tags: ["growth"] });
 results.badInput = await tool("record_outcome", { decision_id: "x", score: 5, summary: "too good" });
 await call("PATCH", `/issues/${issueId}`, { status: "done" });

@@ -147,6 +147,21 @@ async function main() {
     check("the decision is approved in orgmind", after?.status === "approved", after?.status);
   }
 
+  const vendor = r.gatedVendor?.data ?? {};
+  check("the vendor decision is held too, with its own approval",
+    vendor.decision?.status === "pending_approval" && Boolean(vendor.approvalId) && vendor.approvalId !== gated.approvalId,
+    JSON.stringify(r.gatedVendor).slice(0, 300));
+  if (vendor.approvalId) {
+    await pc("POST", `/approvals/${vendor.approvalId}/reject`, { decisionNote: "not this quarter" });
+    const escalation = await until("orgmind to mirror the rejection", async () => {
+      const esc = await omRecord(vendor.escalation.id);
+      return esc?.status === "rejected" ? esc : null;
+    }, 60_000).catch((error) => ({ error: String(error) }));
+    check("rejecting in Paperclip rejected the orgmind escalation and its decision",
+      escalation.status === "rejected" && String(escalation.note).includes("not this quarter") &&
+        (await omRecord(vendor.decision.id))?.status === "rejected", JSON.stringify(escalation));
+  }
+
   // 4. The run's result is remembered once.
   const runObs = await until("the run's result in orgmind", () => omRecord(`pc-run-${report.runId}`), 60_000)
     .catch(() => null);

@@ -50,8 +50,11 @@ export class OrgmindBridge {
     return `${this.ctx.manifest.id}:`;
   }
 
-  private async settings(companyId: string): Promise<{ config: PluginConfig; client: OrgmindClient }> {
-    const config = parseConfig(await this.ctx.config.get(companyId));
+  /** The company's settings, or null for a company the operator has not configured. */
+  private async settings(companyId: string): Promise<{ config: PluginConfig; client: OrgmindClient } | null> {
+    const raw = await this.ctx.config.get(companyId);
+    if (Object.keys(raw).length === 0) return null;
+    const config = parseConfig(raw);
     return { config, client: new OrgmindClient(config.orgmindUrl, config.orgmindApiKey) };
   }
 
@@ -109,7 +112,9 @@ export class OrgmindBridge {
         await this.saveRun(payload.runId, known);
         return;
       }
-      const { config, client } = await this.settings(event.companyId);
+      const settings = await this.settings(event.companyId);
+      if (!settings) return;
+      const { config, client } = settings;
       const agent = await this.ctx.agents.get(payload.agentId, event.companyId);
       if (!agent) throw new Error(`agent ${payload.agentId} not found`);
       const role = roleOf(config, agent);
@@ -144,7 +149,9 @@ export class OrgmindBridge {
   onRunEnded(event: PluginEvent): Promise<void> {
     const payload = event.payload as RunPayload;
     return this.serialised(payload.runId, async () => {
-      const { config, client } = await this.settings(event.companyId);
+      const settings = await this.settings(event.companyId);
+      if (!settings) return;
+      const { config, client } = settings;
       const run = await this.loadRun(payload.runId);
       const id = runObservationId(payload.runId);
       if (run) {
@@ -179,7 +186,9 @@ export class OrgmindBridge {
     const escalationId = approval.payload["orgmindEscalationId"];
     if (typeof escalationId !== "string") return;
     if (approval.status !== "approved" && approval.status !== "rejected") return;
-    const { client } = await this.settings(event.companyId);
+    const settings = await this.settings(event.companyId);
+    if (!settings) return;
+    const { client } = settings;
     const board = approval.decidedByUserId ?? event.actorId ?? "board";
     const note = `Paperclip board user ${board} ${approval.status} approval ${approval.id}` +
       (approval.decisionNote ? `: ${approval.decisionNote}` : "");
@@ -209,7 +218,9 @@ export class OrgmindBridge {
   async tool(name: string, raw: unknown, runCtx: ToolRunContext): Promise<ToolResult> {
     try {
       const params = asParams(raw);
-      const { config, client } = await this.settings(runCtx.companyId);
+      const settings = await this.settings(runCtx.companyId);
+      if (!settings) return { error: "orgmind is not configured for this company" };
+      const { config, client } = settings;
       switch (name) {
         case "recall": return await this.recall(config, client, params);
         case "similar_decisions": return await this.similar(config, client, params);
