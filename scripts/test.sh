@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install (cached), lint and type-check, start a real Neo4j, run the whole test suite, stop Neo4j.
-# Extra arguments go to pytest.
+# Install (cached), lint and type-check, start a real Neo4j, run the whole test suite, stop Neo4j,
+# then the Paperclip plugin end to end (scripts/test-paperclip.sh).
+# Extra arguments go to pytest, and then the Paperclip end-to-end test is not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
@@ -9,3 +10,6 @@ source scripts/venv.sh
 bash scripts/neo4j-server.sh start
 trap 'bash scripts/neo4j-server.sh stop' EXIT
 "$VENV/bin/python" -m pytest "$@"
+if [ "$#" -eq 0 ]; then
+    ORGMIND_BIN="$VENV/bin/orgmind" bash scripts/test-paperclip.sh
+fi
