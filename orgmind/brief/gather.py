@@ -111,9 +111,11 @@ class ContextInjector:
                       cites=(), policy=gate.name)
             for gate in full
         ]
-        others = sorted({kind for gate in self.guardrails if gate not in full for kind in gate.kinds})
+        rest = [gate for gate in self.guardrails if gate not in full]
+        others = sorted({kind for gate in rest for kind in gate.kinds})
         if others:
-            lines.append(BriefLine(text=f"Also gated: {', '.join(others)}", cites=()))
+            lines.append(BriefLine(text=f"Also gated: {', '.join(others)}", cites=(),
+                                   policy=", ".join(gate.name for gate in rest)))
         return lines
 
     def _brain(

@@ -127,8 +127,11 @@ def test_bad_wake_up_arguments(mind: OrgMind) -> None:
 def test_guardrails_in_full_only_for_the_kinds_the_task_touches(mind: OrgMind) -> None:
     brief = mind.wake_up("lumen", "ceo", task="Raise the pricing of the Team plan", budget_tokens=4000, now=DEFAULT_END)
     lines = brief.section("guardrails").lines
-    assert [line.policy for line in lines if line.policy] == ["pricing_change"]
-    assert lines[-1].policy is None and lines[-1].text.startswith("Also gated: ") and "vendor" in lines[-1].text
+    full, rest = lines[:-1], lines[-1]
+    assert [line.policy for line in full] == ["pricing_change"]
+    assert rest.text.startswith("Also gated: ") and "vendor" in rest.text and "pricing" not in rest.text
+    assert rest.policy and "pricing_change" not in rest.policy and "new_dependency" in rest.policy.split(", ")
+    assert "None" not in rest.render()
     untargeted = mind.wake_up("lumen", "ceo", budget_tokens=4000, now=DEFAULT_END)
     assert all(line.policy for line in untargeted.section("guardrails").lines)
 
