@@ -14,6 +14,7 @@ from orgmind.errors import (
     ModelUnavailable,
     NotFound,
     OrgmindError,
+    PermissionDenied,
     StoreLocked,
     StoreUnavailable,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "OrgmindError",
     "Outcome",
     "Pattern",
+    "PermissionDenied",
     "RelType",
     "Settings",
     "Sharing",

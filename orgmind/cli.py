@@ -18,6 +18,7 @@ from orgmind.models import NodeLabel, Venture
 from orgmind.retrieval.hits import Hit
 from orgmind.synthesis.quality import Scorecard
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
+from orgmind.service.commands import register as register_service_commands
 
 app = typer.Typer(
     help="orgmind: decision memory and wake-up briefs for AI agents that run businesses.",
@@ -407,6 +408,9 @@ def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sam
     typer.echo(f"\nThe Lumen Analytics CTO wakes up to: {DEMO_TASK}\n")
     typer.echo(brief.to_markdown(), nl=False)
     typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; recorded as wake-up {brief.wakeup_id})")
+
+
+register_service_commands(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from orgmind.config import Settings
 from orgmind.errors import InvalidArgument, OrgmindError
+from orgmind.export import export_lines, summary
 from orgmind.graph import GraphStore, open_graph
 from orgmind.graph.base import NodeQuery
 from orgmind.importer import ImportReport, import_jsonl
@@ -153,7 +154,7 @@ class OrgMind:
                 return
             except OrgmindError:
                 raise
-            except Exception:  # noqa: BLE001 - any index failure is recoverable from the graph
+            except Exception:
                 log.warning("indexing %d records failed (attempt %d)", len(nodes), attempt, exc_info=True)
         self._needs_reconcile = True
 
@@ -358,6 +359,18 @@ class OrgMind:
     def _agent_of(self, venture: str, role: str) -> str | None:
         agents = self.graph.list_nodes(NodeQuery(NodeLabel.AGENT, venture_id=venture, role=role.lower(), limit=1))
         return agents[0].id if agents else None
+
+    # ---- export and summary -------------------------------------------------------------------
+
+    def export(self, venture: str) -> list[dict[str, Any]]:
+        """Every record of a venture as import lines (re-importable; see docs/import-format.md)."""
+        if not isinstance(self.graph.get(venture), Venture):
+            raise InvalidArgument("venture", f"no venture with id {venture!r}")
+        return export_lines(self.graph, venture)
+
+    def stats(self, ventures: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Per venture (all, or those named): identity, record counts, latest decisions."""
+        return summary(self.graph, ventures)
 
     # ---- lifecycle -----------------------------------------------------------------------------
 

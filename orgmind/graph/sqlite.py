@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (src, type, dst)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst, type);
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 _CHUNK = 900  # stays below SQLite's limit on bound parameters
@@ -283,3 +284,20 @@ class SqliteGraphStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def put_api_key(self, key_id: str, data: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO api_keys (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                (key_id, data),
+            )
+
+    def get_api_key(self, key_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def list_api_keys(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT data FROM api_keys ORDER BY id").fetchall()
+        return [str(data) for (data,) in rows]

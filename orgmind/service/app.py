@@ -1,0 +1,64 @@
+"""The ASGI application: REST under /v1, MCP at /mcp, health at /healthz and /readyz.
+
+The process opens the stores once (loading the model once) when it starts and closes them when
+it stops; uvicorn drains in-flight requests on SIGTERM before the stores are closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from orgmind.config import Settings
+from orgmind.mind import OrgMind
+from orgmind.service import problems
+from orgmind.service.routes import router
+from orgmind.service.schemas import Health
+from orgmind.service.state import ServiceState
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service over the stores named by ``settings`` (default: ORGMIND_* environment)."""
+    state = ServiceState()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.mind = await run_in_threadpool(OrgMind.open, settings)
+        log.info("orgmind service ready")
+        try:
+            yield
+        finally:
+            mind, state.mind = state.mind, None
+            if mind is not None:
+                await run_in_threadpool(mind.close)
+            log.info("orgmind service stopped; stores closed")
+
+    app = FastAPI(
+        title="orgmind",
+        version="1",
+        summary="Decision memory, recall and cited wake-up briefs for AI agents that run businesses.",
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    problems.install(app)
+    app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> Health:
+        """The process is up (no authentication)."""
+        return Health(status="ok")
+
+    @app.get("/readyz", tags=["health"], responses={503: {"model": Health}})
+    def readyz(request: Request) -> JSONResponse:
+        """The model is loaded and the stores are open (no authentication)."""
+        ready = request.app.state.service.mind is not None
+        return JSONResponse({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
+
+    return app
