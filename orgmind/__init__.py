@@ -4,6 +4,7 @@ Record what agents decided and what came of it; recall precedents; hand every ag
 cited brief when it wakes up.
 """
 
+from orgmind.client import AsyncClient, Client
 from orgmind.config import Settings
 from orgmind.errors import (
     AuthenticationFailed,
@@ -42,9 +43,11 @@ from orgmind.models import (
 
 __all__ = [
     "Agent",
+    "AsyncClient",
     "AuthenticationFailed",
     "BrainVersion",
     "Brief",
+    "Client",
     "Decision",
     "DecisionStatus",
     "Edge",

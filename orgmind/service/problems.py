@@ -81,7 +81,9 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
     field = ".".join(loc) or "(body)"
     reason = "unknown field" if first.get("type") == "extra_forbidden" else str(first.get("msg"))
-    return problem(request, 422, "Invalid input", "InvalidInput", f"{field}: {reason}", field=field, reason=reason)
+    route = request.scope.get("route")
+    error = "InvalidRecord" if "records" in getattr(route, "tags", ()) else "InvalidArgument"
+    return problem(request, 422, "Invalid input", error, f"{field}: {reason}", field=field, reason=reason)
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
