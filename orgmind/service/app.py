@@ -12,11 +12,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from orgmind.config import Settings
+from orgmind.keys import authenticate
 from orgmind.mind import OrgMind
 from orgmind.service import problems
+from orgmind.service.mcp_server import RequireKey, bearer_of, build_mcp
 from orgmind.service.routes import router
 from orgmind.service.schemas import Health
 from orgmind.service.state import ServiceState
@@ -24,16 +28,22 @@ from orgmind.service.state import ServiceState
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service over the stores named by ``settings`` (default: ORGMIND_* environment)."""
+def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> FastAPI:
+    """The service over the stores named by ``settings`` (default: ORGMIND_* environment).
+
+    ``host`` is the address served; on loopback the MCP endpoint rejects other Host headers.
+    """
     state = ServiceState()
+    mcp = build_mcp(state, lambda ctx: authenticate(state.require().graph, bearer_of(ctx)))
+    mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True, host=host)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.mind = await run_in_threadpool(OrgMind.open, settings)
         log.info("orgmind service ready")
         try:
-            yield
+            async with mcp.session_manager.run():
+                yield
         finally:
             mind, state.mind = state.mind, None
             if mind is not None:
@@ -49,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = state
     problems.install(app)
     app.include_router(router)
+    app.router.routes.append(Route("/mcp", RequireKey(StreamableHTTPASGIApp(mcp.session_manager), state)))
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> Health:

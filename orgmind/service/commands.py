@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Annotated
 
 import typer
@@ -27,7 +28,24 @@ def serve_command(
 
     settings: Settings = ctx.obj
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=30, log_level="info")
+    uvicorn.run(create_app(settings, host=host), host=host, port=port, timeout_graceful_shutdown=30, log_level="info")
+
+
+def mcp_command(ctx: typer.Context) -> None:
+    """Serve orgmind's MCP tools over stdio, as the key in ORGMIND_API_KEY (opens the stores itself)."""
+    import anyio
+
+    from orgmind.keys import authenticate
+    from orgmind.mind import OrgMind
+    from orgmind.service.mcp_server import build_mcp
+    from orgmind.service.state import ServiceState
+
+    settings: Settings = ctx.obj
+    state = ServiceState()
+    with OrgMind.open(settings) as mind:
+        key = authenticate(mind.graph, os.environ.get("ORGMIND_API_KEY"))
+        state.mind = mind
+        anyio.run(build_mcp(state, lambda _: key).run_stdio_async)
 
 
 @keys_app.command("create")
@@ -80,4 +98,5 @@ def keys_revoke_command(ctx: typer.Context, key_id: Annotated[str, typer.Argumen
 def register(app: typer.Typer) -> None:
     """Add the service commands to the main CLI."""
     app.command("serve")(serve_command)
+    app.command("mcp")(mcp_command)
     app.add_typer(keys_app, name="keys")
