@@ -134,7 +134,7 @@ def raise_for_problem(response: httpx.Response) -> None:
     if not isinstance(problem, dict):
         problem = {}
     detail = str(problem.get("detail") or response.text or response.reason_phrase)
-    if response.status_code == 422:
+    if response.status_code in (400, 422):
         cls = getattr(errors, str(problem.get("error")), None)
         if not (isinstance(cls, type) and issubclass(cls, InvalidInput)) or cls.__name__ == "PolicyError":
             cls = InvalidRecord

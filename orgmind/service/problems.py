@@ -1,7 +1,7 @@
 """Errors as RFC 9457 problem details (``application/problem+json``) naming the field.
 
 orgmind's error tree maps onto status codes: bad input 422 (with ``field`` and ``reason``),
-unknown ids 404, a missing or unknown key 401, a key without the venture or scope 403, stores
+a body that cannot be parsed at all 400, unknown ids 404, a missing or unknown key 401, a key without the venture or scope 403, stores
 not ready 503. ``error`` names the orgmind exception class so clients can raise the same one.
 """
 
@@ -53,7 +53,7 @@ STATUS: list[tuple[type[OrgmindError], int, str]] = [
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title, "content": {PROBLEM_JSON: {}}}
-    for _, status, title in STATUS
+    for status, title in [(400, "Malformed request body"), *((status, title) for _, status, title in STATUS)]
 }
 
 
