@@ -2,44 +2,71 @@
 
 Record what agents decided and what came of it; recall precedents; hand every agent a compact,
 cited brief when it wakes up.
+
+Names are imported on first use, so ``import orgmind.<module>`` (and the remote command line)
+stays light.
 """
 
-from orgmind.client import AsyncClient, Client
-from orgmind.config import Settings
-from orgmind.errors import (
-    AuthenticationFailed,
-    IdConflict,
-    IndexMismatch,
-    InvalidRecord,
-    MissingReference,
-    ModelUnavailable,
-    NotFound,
-    OrgmindError,
-    PermissionDenied,
-    StoreLocked,
-    StoreUnavailable,
-)
-from orgmind.mind import OrgMind
-from orgmind.models import (
-    Agent,
-    BrainVersion,
-    Brief,
-    Decision,
-    DecisionStatus,
-    Edge,
-    Escalation,
-    EscalationStatus,
-    Insight,
-    InsightStatus,
-    NodeLabel,
-    Observation,
-    Outcome,
-    Pattern,
-    RelType,
-    Sharing,
-    Venture,
-    WakeUp,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orgmind.client import AsyncClient, Client
+    from orgmind.config import Settings
+    from orgmind.errors import (
+        AuthenticationFailed,
+        IdConflict,
+        IndexMismatch,
+        InvalidRecord,
+        MissingReference,
+        ModelUnavailable,
+        NotFound,
+        OrgmindError,
+        PermissionDenied,
+        StoreLocked,
+        StoreUnavailable,
+    )
+    from orgmind.mind import OrgMind
+    from orgmind.models import (
+        Agent,
+        BrainVersion,
+        Brief,
+        Decision,
+        DecisionStatus,
+        Edge,
+        Escalation,
+        EscalationStatus,
+        Insight,
+        InsightStatus,
+        NodeLabel,
+        Observation,
+        Outcome,
+        Pattern,
+        RelType,
+        Sharing,
+        Venture,
+        WakeUp,
+    )
+
+_HOMES = {
+    "AsyncClient": "orgmind.client", "Client": "orgmind.client", "Settings": "orgmind.config",
+    "OrgMind": "orgmind.mind",
+    **{name: "orgmind.errors" for name in (
+        "AuthenticationFailed", "IdConflict", "IndexMismatch", "InvalidRecord", "MissingReference",
+        "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "StoreLocked", "StoreUnavailable")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOMES.get(name, "orgmind.models" if name in __all__ else None)
+    if module is None:
+        raise AttributeError(f"module 'orgmind' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Agent",
