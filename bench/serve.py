@@ -133,6 +133,19 @@ def missing(url: str, key: str, venture: str, ids: list[str]) -> list[str]:
     return [i for i in ids if i not in stored]
 
 
+def time_remote_cli(url: str, key: str, runs: int = 5) -> list[float]:
+    """Wall time of ``orgmind stats`` with ORGMIND_URL set (a fresh process each time)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORGMIND_")}
+    env.update(PYTHONPATH=str(ROOT), ORGMIND_URL=url, ORGMIND_API_KEY=key)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "orgmind", "stats"], env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    print("\norgmind stats with ORGMIND_URL set: " + ", ".join(f"{t:.2f}" for t in times) + " s")
+    return times
+
+
 def report(title: str, tally: Tally, seconds: float) -> dict[str, object]:
     total = sum(len(v) for v in tally.latencies.values())
     rows = {kind: {"n": len(v), "p50_ms": round(pct(v, 50) * 1000, 1), "p95_ms": round(pct(v, 95) * 1000, 1),
@@ -228,6 +241,7 @@ def main() -> None:
         results["load"] = report(f"load ({args.clients} clients)", tally, args.seconds)
         results["lost"] = len(missing(args.url, args.key, args.venture, tally.acknowledged))
         print(f"acknowledged writes: {len(tally.acknowledged)}, missing afterwards: {results['lost']}")
+        results["remote_stats_s"] = time_remote_cli(args.url, args.key)
     else:
         with tempfile.TemporaryDirectory(prefix="orgmind-serve-bench-") as folder:
             home = Path(folder)
@@ -245,6 +259,7 @@ def main() -> None:
                 results["load"] = report(f"load ({args.clients} clients over HTTP)", tally, args.seconds)
                 results["lost"] = len(missing(url, key, args.venture, tally.acknowledged))
                 print(f"acknowledged writes: {len(tally.acknowledged)}, missing afterwards: {results['lost']}")
+                results["remote_stats_s"] = time_remote_cli(url, key)
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=60)
