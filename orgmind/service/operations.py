@@ -24,7 +24,15 @@ from orgmind.graph.queries import (
 from orgmind.importer import ImportReport, parse_line
 from orgmind.keys import ApiKey
 from orgmind.mind import as_node
-from orgmind.models import Decision, Escalation, Node, NodeLabel, Pattern, import_line
+from orgmind.models import (
+    Decision,
+    DecisionStatus,
+    Escalation,
+    Node,
+    NodeLabel,
+    Pattern,
+    import_line,
+)
 from orgmind.retrieval.brief import WakeUpBrief
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.tenancy import Scope
@@ -41,6 +49,8 @@ def _writable(record: Mapping[str, Any] | Node, key: ApiKey) -> Node:
         raise InvalidRecord("type", f"must be one of: {', '.join(sorted(WRITABLE))}")
     node = as_node(record)
     key.require_venture(node.owner_venture)
+    if isinstance(node, Decision) and node.status == DecisionStatus.APPROVED:
+        key.require_scope("approve")  # an approval is a person's act, not an agent's write
     return node
 
 
@@ -52,8 +62,13 @@ def record_many(state: ServiceState, key: ApiKey, records: Sequence[Mapping[str,
 
 
 def import_ndjson(state: ServiceState, key: ApiKey, body: bytes) -> ImportReport:
-    """Import JSONL text; every parsable line must belong to a venture the key covers."""
+    """Import JSONL text; every parsable line must belong to a venture the key covers.
+
+    An import records history as it happened, past the approval gates, so it also needs the
+    ``approve`` scope.
+    """
     key.require_scope("write")
+    key.require_scope("approve")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

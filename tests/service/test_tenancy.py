@@ -71,7 +71,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         "id": _uid("ins"), "venture_id": "lumen", "text": "Webinars convert"}})),
     ("POST", "/v1/import"): Route("write", lambda svc: ("/v1/import", {
         "content": f'{{"type": "observation", "id": "{_uid("obs")}", "venture_id": "lumen", "text": "x"}}\n',
-        "headers": {"Content-Type": "application/x-ndjson"}})),
+        "headers": {"Content-Type": "application/x-ndjson"}}), unscoped="lumen-write"),  # also needs approve
     ("GET", "/v1/records/{record_id}"): Route("read", _static("/v1/records/lumen-dec-0001")),
     ("DELETE", "/v1/ventures/{venture}"): Route(
         "write", _static("/v1/ventures/doomed"), other_venture="lumen-all", unscoped="doomed-read", allowed="admin"),
@@ -108,6 +108,14 @@ def _call(svc: Service, method: str, key: str | None, request: Request, *, raw_k
         if raw_key is not None:
             client.headers["Authorization"] = f"Bearer {raw_key}"
         return client.request(method, path, **kwargs)
+
+
+def test_an_approved_decision_needs_the_approve_scope(service: Service) -> None:
+    decision = {"id": _uid("dec"), "venture_id": "lumen", "role": "ceo", "kind": "pricing", "title": "Cut prices",
+                "status": "approved"}
+    with service.client("lumen-write") as writer:
+        answer = writer.post("/v1/decisions", json=decision)
+    assert answer.status_code == 403 and "approve" in answer.json()["detail"]
 
 
 def test_every_route_has_a_row(service: Service) -> None:
