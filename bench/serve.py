@@ -164,6 +164,7 @@ def baseline(home: Path, venture: str, calls: int) -> dict[str, object]:
 
     tally = Tally()
     with OrgMind.open(home=home) as mind:
+        started_all = time.perf_counter()
         for n in range(calls):
             for kind in ("recall", "wake_up", "record"):
                 started = time.perf_counter()
@@ -174,7 +175,8 @@ def baseline(home: Path, venture: str, calls: int) -> dict[str, object]:
                 else:
                     mind.record(observation(venture))
                 tally.latencies[kind].append(time.perf_counter() - started)
-    return report(f"baseline (in-process OrgMind, 1 caller, {calls} calls each)", tally, 1.0)
+        elapsed = time.perf_counter() - started_all
+    return report(f"baseline (in-process OrgMind, 1 caller, {calls} calls each)", tally, elapsed)
 
 
 def prepare_home(home: Path, decisions: int) -> str:
