@@ -1,12 +1,16 @@
 """The ASGI application: REST under /v1, MCP at /mcp, health at /healthz and /readyz.
 
-The process opens the stores once (loading the model once) when it starts and closes them when
-it stops; uvicorn drains in-flight requests on SIGTERM before the stores are closed.
+The process opens the stores once (loading the model once) in the background as it starts:
+/healthz answers at once, /readyz and the API answer 503 until the stores are open. If they
+cannot be opened the process exits with status 3. On SIGTERM uvicorn drains in-flight requests,
+then the stores are closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,14 +41,22 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
     mcp = build_mcp(state, lambda ctx: authenticate(state.require().graph, bearer_of(ctx)))
     mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True, host=host)
 
+    async def open_stores() -> None:
+        try:
+            state.mind = await run_in_threadpool(OrgMind.open, settings)
+        except Exception:
+            log.critical("orgmind cannot open its stores; exiting", exc_info=True)
+            os._exit(3)  # a service that cannot start fails loudly (nothing is open to close)
+        log.info("orgmind service ready")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.mind = await run_in_threadpool(OrgMind.open, settings)
-        log.info("orgmind service ready")
+        opening = asyncio.create_task(open_stores())
         try:
             async with mcp.session_manager.run():
                 yield
         finally:
+            await opening
             mind, state.mind = state.mind, None
             if mind is not None:
                 await run_in_threadpool(mind.close)
