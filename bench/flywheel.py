@@ -41,8 +41,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch loads: one thread 
 
 from orgmind.mind import OrgMind  # noqa: E402
 from orgmind.models import Decision, Insight, Outcome, Venture  # noqa: E402
-from orgmind.retrieval.brief import WakeUpBrief  # noqa: E402
-from orgmind.synthesis.quality import scorecard  # noqa: E402
+from orgmind.brief.render import WakeUpBrief  # noqa: E402
+from orgmind.synthesis.scorecard import scorecard  # noqa: E402
 from orgmind.synthesis.synthesize import normalise, parse_key, synthesize  # noqa: E402
 
 KINDS = {  # kind -> (role, options)

@@ -1,4 +1,4 @@
-"""orgmind: the intelligence layer beneath AI agents that run businesses.
+"""orgmind: an intelligence layer for AI agents that run businesses.
 
 Record what agents decided and what came of it; recall precedents; hand every agent a compact,
 cited brief when it wakes up.
@@ -19,12 +19,16 @@ if TYPE_CHECKING:
         AuthenticationFailed,
         IdConflict,
         IndexMismatch,
+        InvalidArgument,
+        InvalidInput,
         InvalidRecord,
         MissingReference,
         ModelUnavailable,
         NotFound,
         OrgmindError,
         PermissionDenied,
+        PolicyError,
+        ReadOnly,
         StoreLocked,
         StoreUnavailable,
     )
@@ -50,12 +54,15 @@ if TYPE_CHECKING:
         WakeUp,
     )
 
+_ERRORS = (
+    "AuthenticationFailed", "IdConflict", "IndexMismatch", "InvalidArgument", "InvalidInput", "InvalidRecord",
+    "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "PolicyError",
+    "ReadOnly", "StoreLocked", "StoreUnavailable",
+)
 _HOMES = {
     "AsyncClient": "orgmind.client", "Client": "orgmind.client", "Settings": "orgmind.config",
     "OrgMind": "orgmind.mind",
-    **{name: "orgmind.errors" for name in (
-        "AuthenticationFailed", "IdConflict", "IndexMismatch", "InvalidRecord", "MissingReference",
-        "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "StoreLocked", "StoreUnavailable")},
+    **{name: "orgmind.errors" for name in _ERRORS},
 }
 
 
@@ -84,6 +91,8 @@ __all__ = [
     "IndexMismatch",
     "Insight",
     "InsightStatus",
+    "InvalidArgument",
+    "InvalidInput",
     "InvalidRecord",
     "MissingReference",
     "ModelUnavailable",
@@ -95,6 +104,8 @@ __all__ = [
     "Outcome",
     "Pattern",
     "PermissionDenied",
+    "PolicyError",
+    "ReadOnly",
     "RelType",
     "Settings",
     "Sharing",

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from orgmind.config import Settings
-from orgmind.errors import OrgmindError
-from orgmind.graph.base import NodeQuery
-from orgmind.graph.queries import kind_success, platform_knowledge, similar_elsewhere
+from orgmind.errors import InvalidRecord, OrgmindError
+from orgmind.importer import parse_line
+from orgmind.memory import VentureStats
 from orgmind.mind import OrgMind
-from orgmind.models import NodeLabel, Venture
-from orgmind.retrieval.hits import Hit
-from orgmind.synthesis.quality import Scorecard
+from orgmind.models import Decision, Escalation, Node, Pattern, import_line
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
 from orgmind.service.commands import register as register_service_commands
+
+if TYPE_CHECKING:
+    from orgmind.retrieval.hits import Hit
+    from orgmind.synthesis.scorecard import Scorecard
 
 app = typer.Typer(
     help="orgmind: decision memory and wake-up briefs for AI agents that run businesses.",
@@ -28,9 +31,10 @@ app = typer.Typer(
 )
 
 
-def _open(ctx: typer.Context) -> OrgMind:
+def _open(ctx: typer.Context, *, read_only: bool = False) -> OrgMind:
+    """The facade; ``read_only`` for commands that only read the graph (no model, no index lock)."""
     settings: Settings = ctx.obj
-    return OrgMind.open(settings)
+    return OrgMind.open(settings, read_only=read_only)
 
 
 @app.callback()
@@ -42,8 +46,7 @@ def main_options(
     ] = None,
 ) -> None:
     """Global options."""
-    overrides = {"home": home} if home is not None else {}
-    ctx.obj = Settings(**overrides)
+    ctx.obj = Settings(home=home) if home is not None else Settings()
 
 
 @app.command("import")
@@ -73,14 +76,53 @@ def import_command(
         raise typer.Exit(1)
 
 
+@app.command("record")
+def record_command(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="JSONL file of records, or - for standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored records as JSON.")] = False,
+) -> None:
+    """Record new records through the approval gates (all or none).
+
+    Same line format as `import`, but a decision that an approval gate matches is held as
+    pending_approval with an escalation, as `OrgMind.record_many` does. Use `import` for history
+    as it happened. Exits with status 1, writing nothing, when any line is invalid.
+    """
+    handle = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")
+    records: list[Node] = []
+    errors: list[str] = []
+    with handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                records.append(parse_line(text))
+            except InvalidRecord as invalid:
+                errors.append(f"line {number}: {invalid}")
+    for message in errors:
+        typer.echo(message, err=True)
+    if errors:
+        raise typer.Exit(1)
+    with _open(ctx) as mind:
+        stored = mind.record_many(records)
+    if as_json:
+        typer.echo(json.dumps([import_line(n) for n in stored], indent=2))
+        return
+    for node in stored:
+        status = f" ({node.status.value})" if isinstance(node, (Decision, Escalation)) else ""
+        typer.echo(f"{node.label.value} {node.id}{status}")
+    held = sum(1 for n in stored if isinstance(n, Escalation))
+    typer.echo(f"recorded {len(stored)} records; {held} held for approval")
+
+
 @app.command("stats")
 def stats_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the store holds, per venture."""
-    with _open(ctx) as mind:
-        summary = _summary(mind)
+    with _open(ctx, read_only=True) as mind:
+        summary = _summary(mind.stats())
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -92,25 +134,19 @@ def stats_command(
             typer.echo(f"  - {line}")
 
 
-def _summary(mind: OrgMind) -> list[dict[str, object]]:
-    ventures = mind.graph.list_nodes(NodeQuery(NodeLabel.VENTURE, limit=10_000, newest_first=False))
-    summary = []
-    for venture in ventures:
-        assert isinstance(venture, Venture)
-        counts = {
-            label.value: mind.graph.count(label, venture.id)
-            for label in (NodeLabel.DECISION, NodeLabel.OUTCOME, NodeLabel.OBSERVATION, NodeLabel.ESCALATION)
+def _summary(stats: list[VentureStats]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": row.venture.id, "name": row.venture.name, "stage": row.venture.stage,
+            "sharing": row.venture.sharing.value, "counts": row.counts,
+            "recent": [
+                f"{item.decision.made_at:%Y-%m-%d} [{item.decision.role}] {item.decision.title}"
+                + (f" -> {item.outcome.score:+.2f}" if item.outcome else " (no outcome yet)")
+                for item in row.recent
+            ],
         }
-        recent = [
-            f"{item.decision.made_at:%Y-%m-%d} [{item.decision.role}] {item.decision.title}"
-            + (f" -> {item.outcome.score:+.2f}" if item.outcome else " (no outcome yet)")
-            for item in mind.graph.decisions_with_outcomes(venture_id=venture.id, limit=3)
-        ]
-        summary.append({
-            "id": venture.id, "name": venture.name, "stage": venture.stage,
-            "sharing": venture.sharing.value, "counts": counts, "recent": recent,
-        })
-    return summary
+        for row in stats
+    ]
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:
@@ -123,7 +159,7 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
         outcome = ""
         if hit.outcome is not None:
             outcome = f" -> outcome {hit.outcome.score:+.2f}: {hit.outcome.summary}"
-        typer.echo(f"{rank}. [{hit.id}] {hit.venture} {hit.kind} {hit.timestamp:%Y-%m-%d}: {hit.text}{outcome}")
+        typer.echo(f"{rank}. [{hit.id}] {hit.venture} {hit.label} {hit.timestamp:%Y-%m-%d}: {hit.text}{outcome}")
         typer.echo(f"   score {hit.score:.3f}: {hit.explanation.describe()}")
 
 
@@ -204,6 +240,9 @@ def synthesize_command(
         typer.echo(json.dumps(result.to_json(), indent=2, default=str))
         return
     version = result.version
+    if version is None:
+        typer.echo(f"no brain version for {venture}: no decisions with outcomes to learn from yet")
+        return
     state = "new" if result.created else "unchanged, nothing new since"
     typer.echo(f"brain {version.id}: version {version.version} ({state}); {version.summary}")
     for insight in result.insights:
@@ -218,7 +257,7 @@ def scorecard_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Decision quality per brain version (mean, 95% interval, change and its significance)."""
-    with _open(ctx) as mind:
+    with _open(ctx, read_only=True) as mind:
         card = mind.scorecard(venture, role)
     if as_json:
         typer.echo(json.dumps(card.to_json(), indent=2, default=str))
@@ -245,15 +284,11 @@ def _print_scorecard(card: Scorecard) -> None:
                    f"{insight.outcomes} outcomes, mean {_fmt(insight.mean, '+.2f')}: {insight.text}")
 
 
-@app.command("patterns")
-def patterns_command(
-    ctx: typer.Context,
-    kind: Annotated[Optional[str], typer.Option(help="Only patterns about this decision kind.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Mine and show decision patterns that hold across ventures that share."""
-    with _open(ctx) as mind:
-        patterns = [p for p in mind.mine_patterns() if kind is None or p.kind == kind]
+patterns_app = typer.Typer(help="Decision patterns that hold across ventures that share.")
+app.add_typer(patterns_app, name="patterns")
+
+
+def _print_patterns(patterns: list[Pattern], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps([p.to_json_dict() for p in patterns], indent=2))
         return
@@ -261,6 +296,32 @@ def patterns_command(
         typer.echo("no cross-venture patterns (they need decisions with outcomes in 2+ sharing ventures)")
     for pattern in patterns:
         typer.echo(f"[{pattern.id}] {pattern.text}")
+
+
+@patterns_app.callback(invoke_without_command=True)
+def patterns_command(
+    ctx: typer.Context,
+    kind: Annotated[Optional[str], typer.Option(help="Only patterns about this decision kind.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the stored patterns (largest support first); `patterns mine` mines them again."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(ctx, read_only=True) as mind:
+        patterns = mind.list_patterns(kind)
+    _print_patterns(patterns, as_json)
+
+
+@patterns_app.command("mine")
+def patterns_mine_command(
+    ctx: typer.Context,
+    kind: Annotated[Optional[str], typer.Option(help="Only show patterns about this decision kind.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Mine patterns from ventures that share, store them (stale ones removed) and show them."""
+    with _open(ctx) as mind:
+        patterns = [p for p in mind.mine_patterns() if kind is None or p.kind == kind]
+    _print_patterns(patterns, as_json)
 
 
 ask_app = typer.Typer(help="Cross-venture questions answered from the graph.", no_args_is_help=True)
@@ -274,8 +335,8 @@ def ask_kinds_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Which decision kinds succeed across ventures that share."""
-    with _open(ctx) as mind:
-        stats = kind_success(mind.graph, venture or None)
+    with _open(ctx, read_only=True) as mind:
+        stats = mind.kind_stats(venture or None)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(s) for s in stats], indent=2))
         return
@@ -291,8 +352,8 @@ def ask_kind_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """What the platform knows about a kind of decision: statistics, options, patterns."""
-    with _open(ctx) as mind:
-        knowledge = platform_knowledge(mind.graph, kind)
+    with _open(ctx, read_only=True) as mind:
+        knowledge = mind.platform_knowledge(kind)
     data = {
         "kind": kind,
         "stats": dataclasses.asdict(knowledge.stats) if knowledge.stats else None,
@@ -323,7 +384,7 @@ def ask_similar_command(
 ) -> None:
     """Which ventures sharing openly made decisions like this one, and what happened."""
     with _open(ctx) as mind:
-        precedents = similar_elsewhere(mind.graph, mind.index.vectors, decision, k)
+        precedents = mind.similar_elsewhere(decision, k)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(p) for p in precedents], indent=2, default=str))
         return
@@ -345,7 +406,7 @@ def approvals_list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List escalations waiting for a human decision, oldest first."""
-    with _open(ctx) as mind:
+    with _open(ctx, read_only=True) as mind:
         pending = mind.pending_approvals(venture)
     if as_json:
         typer.echo(json.dumps([{"escalation": e.to_json_dict(), "decision": d.to_json_dict()} for e, d in pending], indent=2))
@@ -398,7 +459,7 @@ def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sam
     with _open(ctx) as mind:
         report = mind.import_jsonl(sample)
         typer.echo(f"sample history: {report.total} records from {sample} (four ventures, four roles)")
-        for venture in _summary(mind):
+        for venture in _summary(mind.stats()):
             counts = venture["counts"]
             typer.echo(f"  {venture['name']} [{venture['id']}], sharing {venture['sharing']}: "
                        f"{counts['Decision']} decisions, {counts['Outcome']} outcomes, {counts['Observation']} observations")

@@ -35,6 +35,7 @@ from orgmind.errors import (
     StoreUnavailable,
 )
 from orgmind.importer import ImportReport, RejectedLine
+from orgmind.memory import VentureStats
 from orgmind.models import (
     BrainVersion,
     Decision,
@@ -46,10 +47,10 @@ from orgmind.models import (
     import_line,
     parse_record,
 )
-from orgmind.retrieval.brief import WakeUpBrief
+from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.tenancy import Scope
-from orgmind.synthesis.quality import Scorecard
+from orgmind.synthesis.scorecard import Scorecard
 from orgmind.synthesis.synthesize import SynthesisResult, VersionDiff
 
 __all__ = ["AsyncClient", "Client"]
@@ -216,10 +217,10 @@ class _Calls:
                      lambda r: [json.loads(line) for line in r.text.splitlines() if line.strip()])
 
     @staticmethod
-    def stats(ventures: Sequence[str] | None) -> _Call[list[dict[str, Any]]]:
-        def parse(response: httpx.Response) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = response.json()
-            return [row for row in rows if ventures is None or row["id"] in ventures]
+    def stats(ventures: Sequence[str] | None) -> _Call[list[VentureStats]]:
+        def parse(response: httpx.Response) -> list[VentureStats]:
+            rows = [VentureStats.from_json_dict(row) for row in response.json()]
+            return [row for row in rows if ventures is None or row.venture.id in ventures]
 
         return _Call("GET", "/v1/stats", parse)
 
@@ -295,7 +296,7 @@ class Client:
     def export(self, venture: str) -> list[dict[str, Any]]:
         return self._run(_Calls.export(venture))
 
-    def stats(self, ventures: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
         return self._run(_Calls.stats(ventures))
 
     def close(self) -> None:
@@ -377,7 +378,7 @@ class AsyncClient:
     async def export(self, venture: str) -> list[dict[str, Any]]:
         return await self._run(_Calls.export(venture))
 
-    async def stats(self, ventures: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    async def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
         return await self._run(_Calls.stats(ventures))
 
     async def aclose(self) -> None:

@@ -8,10 +8,11 @@ Qdrant) are translated at the boundary where they occur::
      │    ├── InvalidRecord          a record failed validation
      │    │    ├── MissingReference  a record points at an id that is not stored (or not in its venture)
      │    │    └── IdConflict        an id is already used by a node of another kind or venture
-     │    ├── InvalidArgument        a call's argument is wrong (unknown venture, bad scope, ...)
+     │    ├── InvalidArgument        a call's argument is wrong (bad scope, empty query, ...)
      │    └── PolicyError            an approval policy file is unusable; names file, line and key
-     ├── NotFound               no node with that id
+     ├── NotFound               no node with that id (an unknown venture, decision, escalation, ...)
      ├── PermissionDenied       the caller's API key does not cover that venture or action
+     ├── ReadOnly               a write or search on a store opened read-only
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
      │    └── StoreLocked       another process holds the embedded store
@@ -34,6 +35,7 @@ __all__ = [
     "OrgmindError",
     "PermissionDenied",
     "PolicyError",
+    "ReadOnly",
     "StoreLocked",
     "StoreUnavailable",
 ]
@@ -72,6 +74,10 @@ class IdConflict(InvalidRecord):
 
 class NotFound(OrgmindError):
     """No node with the requested id exists."""
+
+
+class ReadOnly(OrgmindError):
+    """The store was opened read-only (the graph alone) and the call needs to write or search."""
 
 
 class StoreUnavailable(OrgmindError):

@@ -58,18 +58,16 @@ def import_jsonl(
     graph: GraphStore,
     path: Path,
     *,
-    write: Callable[[list[Node]], None] | None = None,
+    write: Callable[[list[Node]], object],
     batch_size: int = 500,
     on_commit: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a JSONL file into ``graph``.
+    """Import a JSONL file: lines are checked against ``graph`` and written with ``write``.
 
-    Lines are validated, then written in batches with ``write`` (default ``graph.upsert``), each
-    batch one transaction. A line may refer to records on earlier lines. ``on_commit(line)`` is
+    ``write`` is the commit path (``Store.commit``); each batch is one transaction. A line may refer to records on earlier lines. ``on_commit(line)`` is
     called after each committed batch with the number of the last line it covered: every good
     line up to it is durably stored.
     """
-    write = write or graph.upsert
     report = ImportReport()
     batch: list[tuple[int, Node]] = []
 

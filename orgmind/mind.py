@@ -1,99 +1,74 @@
-"""OrgMind: the facade that wires the graph, retrieval and synthesis together."""
+"""OrgMind: the facade. Thin delegation over the store core and four services.
+
+- memory (``orgmind.memory``): record (through the approval gates), import, recall, stats;
+- briefs (``orgmind.brief``): wake-up briefs, recorded with what they cite;
+- brain (``orgmind.synthesis``): brain versions, scorecards, cross-venture patterns;
+- approvals (``orgmind.approvals``): gates, pending escalations, approve and reject.
+
+Every write goes through ``Store.commit`` (orgmind/core/store.py).
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from orgmind.approvals.gates import Policy, load_policy
+from orgmind.approvals.service import ApprovalService
+from orgmind.brief import MIN_BUDGET
 from orgmind.config import Settings
-from orgmind.errors import InvalidArgument, OrgmindError
-from orgmind.export import export_lines, summary
-from orgmind.graph import GraphStore, open_graph
-from orgmind.graph.base import NodeQuery
-from orgmind.importer import ImportReport, import_jsonl
-from orgmind.models import (
-    Brief,
-    Decision,
-    Escalation,
-    Node,
-    NodeLabel,
-    Pattern,
-    RelType,
-    Venture,
-    WakeUp,
-    make_edge,
-    parse_record,
-    utc_now,
-)
-from orgmind.retrieval.brief import WakeUpBrief
-from orgmind.retrieval.documents import document_text
-from orgmind.retrieval.embedder import Embedder
-from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.index import SearchIndex
-from orgmind.retrieval.injector import ContextInjector, pack
-from orgmind.retrieval.search import HybridSearch, SearchRequest
-from orgmind.retrieval.tenancy import Scope, visible_ventures
-from orgmind.retrieval.vectors import VectorIndex
-from orgmind.synthesis.approvals import gate_decisions, pending_approvals, resolve
-from orgmind.synthesis.gates import Policy, load_policy
-from orgmind.synthesis.patterns import mine_patterns, write_patterns
-from orgmind.synthesis.quality import Scorecard, check_immutable
-from orgmind.synthesis.quality import scorecard as brain_scorecard
-from orgmind.synthesis.synthesize import Summariser, SynthesisResult
-from orgmind.synthesis.synthesize import synthesize as synthesize_brain
+from orgmind.core.store import Store, open_store
+from orgmind.errors import InvalidArgument
+from orgmind.graph import GraphStore
+from orgmind.graph.queries import KindKnowledge, KindStats
+from orgmind.importer import ImportReport
+from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
+from orgmind.models import Decision, Escalation, Node, NodeLabel, Pattern
+from orgmind.retrieval.tenancy import Scope
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-only opens stay quick)
+    from orgmind.brief.gather import ContextInjector
+    from orgmind.brief.render import WakeUpBrief
+    from orgmind.brief.service import BriefService
+    from orgmind.retrieval.hits import Hit
+    from orgmind.retrieval.index import SearchIndex
+    from orgmind.retrieval.precedents import Precedent
+    from orgmind.retrieval.search import HybridSearch
+    from orgmind.synthesis.brain import BrainService
+    from orgmind.synthesis.scorecard import Scorecard
+    from orgmind.synthesis.synthesize import Summariser, SynthesisResult
 
-RecordLike = Node | Mapping[str, Any]
-MIN_BUDGET = 50
-
-
-def as_node(obj: RecordLike) -> Node:
-    """A record model, or a mapping with a ``type`` field validated into one."""
-    if isinstance(obj, Node):
-        return obj
-    data = dict(obj)
-    return parse_record(str(data.pop("type", "")), data)
-
-
-def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = False) -> VectorIndex:
-    """The Qdrant server collection when ``settings.qdrant_url`` is set, else the embedded index."""
-    if settings.qdrant_url:
-        from orgmind.retrieval.qdrant_server import QdrantServerIndex
-
-        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        return QdrantServerIndex.from_url(
-            settings.qdrant_url, api_key, settings.qdrant_collection, embedder.dim, embedder.name,
-            recreate=recreate,
-        )
-    from orgmind.retrieval.edge_index import EdgeVectorIndex
-
-    return EdgeVectorIndex(settings.home / "vectors", embedder.dim, embedder.name, recreate=recreate)
+__all__ = ["MIN_BUDGET", "OrgMind", "RecordLike", "as_node"]
 
 
 class OrgMind:
     """The organisation's memory. Open it with ``OrgMind.open(...)``; close it when done."""
 
-    def __init__(self, settings: Settings, graph: GraphStore, index: SearchIndex, policy: Policy) -> None:
+    def __init__(self, settings: Settings, store: Store, policy: Policy) -> None:
         self.settings = settings
-        self.graph = graph
-        self.index = index
+        self.store = store
         self.policy = policy
-        self.search = HybridSearch(graph, index)
-        self.injector = ContextInjector(graph, self.search, policy.gates)
-        self._needs_reconcile = True
+        self.approvals = ApprovalService(store, policy)
+        self.memory = MemoryService(store, self.approvals.gate)
+        self._brain: BrainService | None = None
+        self._briefs: BriefService | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, reindex: bool = False, **overrides: Any) -> OrgMind:
+    def open(
+        cls, settings: Settings | None = None, *, reindex: bool = False, read_only: bool = False, **overrides: Any
+    ) -> OrgMind:
         """Open the stores named by ``settings`` (or ORGMIND_* environment), with overrides.
 
         ``OrgMind.open(home="./.orgmind")`` for the embedded default;
         ``OrgMind.open(graph_url="bolt://...", graph_password=..., qdrant_url=...)`` for servers.
         Anything written to the graph but missing from the search indexes is indexed on open.
         ``reindex=True`` rebuilds the vector index (needed after changing the embedding model).
+        ``read_only=True`` opens the graph alone, for reading: no embedding model, no index lock,
+        about a second, and it works while another process has the store open. Listing, stats,
+        approvals lists, scorecards and platform statistics work; search, briefs and writes raise
+        ReadOnly.
         """
         given = {key: value for key, value in overrides.items() if value is not None}
         if settings is None:
@@ -101,22 +76,49 @@ class OrgMind:
         elif given:
             settings = Settings(**{**settings.model_dump(), **given})
         policy = load_policy(settings.policy_file)
-        graph = open_graph(settings)
-        try:
-            embedder = Embedder.load(settings.model)
-            index = SearchIndex(graph, embedder, open_vectors(settings, embedder, recreate=reindex))
-        except BaseException:
-            graph.close()
-            raise
-        mind = cls(settings, graph, index, policy)
-        try:
-            if reindex:
-                index.rebuild()
-            mind.reconcile()
-        except BaseException:
-            mind.close()
-            raise
-        return mind
+        return cls(settings, open_store(settings, reindex=reindex, read_only=read_only), policy)
+
+    # ---- the stores, for tools and benchmarks ----------------------------------------------------
+
+    @property
+    def graph(self) -> GraphStore:
+        """The graph store (the source of truth)."""
+        return self.store.graph
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search indexes that follow the graph."""
+        return self.store.index
+
+    @property
+    def search(self) -> HybridSearch:
+        """Hybrid search over the indexes."""
+        return self.memory.search
+
+    @property
+    def brain(self) -> BrainService:
+        """The brain service: synthesis, scorecards, patterns, platform knowledge."""
+        if self._brain is None:
+            from orgmind.synthesis.brain import BrainService
+
+            self._brain = BrainService(self.store)
+        return self._brain
+
+    @property
+    def briefs(self) -> BriefService:
+        """The wake-up brief service."""
+        if self._briefs is None:
+            from orgmind.brief.gather import Guardrail
+            from orgmind.brief.service import BriefService
+
+            guardrails = [Guardrail(g.name, g.description, tuple(g.kinds)) for g in self.policy.gates]
+            self._briefs = BriefService(self.store, self.search, guardrails)
+        return self._briefs
+
+    @property
+    def injector(self) -> ContextInjector:
+        """What gathers the lines of a brief."""
+        return self.briefs.injector
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -131,32 +133,7 @@ class OrgMind:
         Escalation (returned right after it); a gated decision cannot be marked executed before
         it is approved. Returns the records as stored.
         """
-        nodes = gate_decisions(self.policy, self.graph, [as_node(obj) for obj in objs], utc_now())
-        self._write(nodes)
-        return nodes
-
-    def _write(self, nodes: list[Node]) -> None:
-        """Graph first (the source of truth), then the search indexes, retried once.
-
-        If indexing still fails the nodes stay marked unindexed and are indexed by the next
-        ``reconcile`` (before the next search, on the next open, or by ``orgmind reindex``).
-        Records identical to what is stored are skipped, so re-imports cost no re-embedding.
-        """
-        stored = self.graph.get_many([n.id for n in nodes])
-        nodes = [n for n in nodes if stored.get(n.id) != n]
-        if not nodes:
-            return
-        check_immutable(self.graph, nodes)
-        self.graph.upsert(nodes)
-        for attempt in (1, 2):
-            try:
-                self.index.index(nodes)
-                return
-            except OrgmindError:
-                raise
-            except Exception:
-                log.warning("indexing %d records failed (attempt %d)", len(nodes), attempt, exc_info=True)
-        self._needs_reconcile = True
+        return self.memory.record_many(objs)
 
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
@@ -165,25 +142,15 @@ class OrgMind:
 
         An import records history as it happened: approval gates are not applied to it.
         """
-        return import_jsonl(self.graph, Path(path), write=self._write, batch_size=batch_size, on_commit=on_commit)
-
-    def _ensure_indexed(self) -> None:
-        """Reconcile before reading the indexes if an index write failed since the last time."""
-        if self._needs_reconcile:
-            self.reconcile()
+        return self.memory.import_jsonl(path, batch_size=batch_size, on_commit=on_commit)
 
     def reconcile(self) -> int:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
-        done = self.index.reconcile()
-        self._needs_reconcile = False
-        return done
+        return self.store.reconcile()
 
     def delete_venture(self, venture_id: str) -> dict[str, int]:
         """Delete a venture and everything that belongs only to it, from the graph and the indexes."""
-        owned = [n.id for n in self.graph.scan(venture_id=venture_id)]
-        counts = self.graph.delete_venture(venture_id)
-        self.index.remove(owned)
-        return counts
+        return self.store.delete_venture(venture_id)
 
     # ---- recall --------------------------------------------------------------------------------
 
@@ -206,23 +173,12 @@ class OrgMind:
         ``scope="venture"`` searches the venture's own records; ``"platform"`` adds ventures whose
         sharing is ``open``. ``kinds``/``roles`` filter decisions; ``since``/``until`` bound time.
         """
-        if not query.strip():
-            raise InvalidArgument("query", "must not be empty")
-        if k < 1:
-            raise InvalidArgument("k", "must be at least 1")
-        self._ensure_indexed()
-        request = SearchRequest(
-            query=query,
-            venture_ids=visible_ventures(self.graph, venture, scope),
-            k=k,
+        request = self.memory.search_request(
+            query, venture, scope, k,
             labels=[NodeLabel(label).value for label in labels] if labels else None,
-            kinds=kinds,
-            roles=roles,
-            since=since,
-            until=until,
-            now=now,
+            kinds=kinds, roles=roles, since=since, until=until, now=now,
         )
-        return self.search.search(request)
+        return self.memory.recall(request)
 
     def similar_decisions(
         self,
@@ -239,43 +195,37 @@ class OrgMind:
             raise InvalidArgument("decision_id", "give exactly one of decision_id and text")
         exclude: list[str] = []
         if decision_id is not None:
-            decision = self.graph.get(decision_id)
-            if not isinstance(decision, Decision):
-                raise InvalidArgument("decision_id", f"no decision with id {decision_id!r}")
-            text = document_text(decision)
+            decision = self.memory.decision(decision_id)
+            text = self.memory.similar_text(decision)
             venture = venture or decision.venture_id
             exclude = [decision.id]
-        assert text is not None
-        self._ensure_indexed()
-        request = SearchRequest(
-            query=text,
-            venture_ids=visible_ventures(self.graph, venture, scope),
-            k=k,
-            labels=[NodeLabel.DECISION.value],
-            exclude_ids=exclude,
-            now=now,
+        request = self.memory.search_request(
+            text or "", venture, scope, k, labels=[NodeLabel.DECISION.value], exclude_ids=exclude, now=now
         )
-        return self.search.search(request)
+        return self.memory.recall(request)
+
+    def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
+        """What the store holds, per venture (all, or those named): counts by label and the
+        latest decisions."""
+        return self.memory.stats(ventures)
+
+    def export(self, venture: str) -> list[dict[str, Any]]:
+        """Every record of a venture as import lines (re-importable; see docs/import-format.md)."""
+        return self.memory.export(venture)
 
     # ---- approvals -----------------------------------------------------------------------------
 
     def pending_approvals(self, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
         """Escalations waiting for a person, oldest first, with their decisions."""
-        return pending_approvals(self.graph, venture)
+        return self.approvals.pending(venture)
 
     def approve(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
         """Approve a pending escalation: who, when (now) and why are kept on it."""
-        return self._resolve(escalation_id, True, by, note)
+        return self.approvals.resolve(escalation_id, True, by, note)
 
     def reject(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
         """Reject a pending escalation; its decision becomes ``rejected`` and cannot be executed."""
-        return self._resolve(escalation_id, False, by, note)
-
-    def _resolve(self, escalation_id: str, approve: bool, by: str, note: str | None) -> tuple[Escalation, Decision]:
-        escalation, decision = resolve(self.graph, escalation_id, approve, by, note, utc_now())
-        self.graph.mark_indexed([escalation.id])
-        self.index.index([decision])
-        return escalation, decision
+        return self.approvals.resolve(escalation_id, False, by, note)
 
     # ---- synthesis -----------------------------------------------------------------------------
 
@@ -290,26 +240,34 @@ class OrgMind:
         """Distil the venture's decisions and outcomes into the next brain version (see
         docs/synthesis.md); returns it with its insights and the diff against the previous one.
         Writes nothing when nothing changed."""
-        result = synthesize_brain(self.graph, self.index.embedder, venture, role, now=now, summariser=summariser)
-        if result.created:
-            self.reconcile()
-        return result
+        return self.brain.synthesize(venture, role, now, summariser)
 
     def scorecard(self, venture: str, role: str | None = None) -> Scorecard:
         """Decision quality per brain version and per insight (see docs/synthesis.md)."""
-        return brain_scorecard(self.graph, venture, role)
+        return self.brain.scorecard(venture, role)
 
     # ---- cross-venture learning ---------------------------------------------------------------
 
     def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2, similarity: float = 0.75) -> list[Pattern]:
         """Mine decision patterns that hold across ventures sharing ``patterns`` or ``open``
         (see docs/patterns.md), store them (stale ones are removed) and index them."""
-        self._ensure_indexed()
-        patterns = mine_patterns(self.graph, self.index.vectors.get_vectors, now=now,
-                                 min_ventures=min_ventures, similarity=similarity)
-        write_patterns(self.graph, patterns)
-        self.reconcile()
-        return patterns
+        return self.brain.mine_patterns(now, min_ventures, similarity)
+
+    def list_patterns(self, kind: str | None = None) -> list[Pattern]:
+        """Stored cross-venture patterns (of one decision kind), largest support first."""
+        return self.brain.list_patterns(kind)
+
+    def kind_stats(self, ventures: Sequence[str] | None = None) -> list[KindStats]:
+        """Which decision kinds succeed across ventures that share (optionally only ``ventures``)."""
+        return self.brain.kind_success(ventures)
+
+    def platform_knowledge(self, kind: str) -> KindKnowledge:
+        """What the platform knows about a kind of decision: statistics, options, patterns."""
+        return self.brain.platform_knowledge(kind)
+
+    def similar_elsewhere(self, decision_id: str, k: int = 5) -> list[Precedent]:
+        """Similar decisions of other ventures that share openly, and what came of them."""
+        return self.brain.similar_elsewhere(decision_id, k)
 
     # ---- wake-ups -----------------------------------------------------------------------------
 
@@ -329,56 +287,13 @@ class OrgMind:
         it cites are written in one transaction. Record decisions with ``wakeup_id`` set to the
         returned brief's ``wakeup_id`` so their outcomes trace back to what the agent was told.
         """
-        venture_node = self.graph.get(venture)
-        if not isinstance(venture_node, Venture):
-            raise InvalidArgument("venture", f"no venture with id {venture!r}")
-        if budget_tokens < MIN_BUDGET:
-            raise InvalidArgument("budget_tokens", f"must be at least {MIN_BUDGET}")
-        self._ensure_indexed()
-        now = now or utc_now()
-        wakeup = WakeUp(venture_id=venture, role=role, task=task, started_at=now, agent_id=agent_id or self._agent_of(venture, role))
-        brain = self.injector.latest_brain(venture, wakeup.role)
-        draft = self.injector.draft(venture_node, wakeup.role, task, now, brain)
-        packed = pack(draft, budget_tokens, venture_node.name, wakeup.role, task, now)
-        brief = WakeUpBrief(
-            brief_id=f"brf_{wakeup.id.removeprefix('wak_')}", wakeup_id=wakeup.id, venture=venture,
-            venture_name=venture_node.name, role=wakeup.role, task=task, built_at=now, tokens=packed.tokens,
-            budget=budget_tokens, sections=packed.sections,
-        )
-        nodes = [
-            wakeup.model_copy(update={"brain_version_id": brain.id if brain else None}),
-            Brief(id=brief.brief_id, venture_id=venture, wakeup_id=wakeup.id, role=wakeup.role,
-                  tokens=packed.tokens, budget=budget_tokens, content=brief.to_markdown(), built_at=now),
-        ]
-        edges = [make_edge(brief.brief_id, RelType.INCLUDED, node_id, section=section, rank=rank)
-                 for section, rank, node_id in packed.ranks]
-        self.graph.upsert(nodes, edges)
-        self.graph.mark_indexed([n.id for n in nodes])
-        return brief
-
-    def _agent_of(self, venture: str, role: str) -> str | None:
-        agents = self.graph.list_nodes(NodeQuery(NodeLabel.AGENT, venture_id=venture, role=role.lower(), limit=1))
-        return agents[0].id if agents else None
-
-    # ---- export and summary -------------------------------------------------------------------
-
-    def export(self, venture: str) -> list[dict[str, Any]]:
-        """Every record of a venture as import lines (re-importable; see docs/import-format.md)."""
-        if not isinstance(self.graph.get(venture), Venture):
-            raise InvalidArgument("venture", f"no venture with id {venture!r}")
-        return export_lines(self.graph, venture)
-
-    def stats(self, ventures: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Per venture (all, or those named): identity, record counts, latest decisions."""
-        return summary(self.graph, ventures)
+        return self.briefs.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, now=now)
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        try:
-            self.index.vectors.close()
-        finally:
-            self.graph.close()
+        """Release the vector index and the graph."""
+        self.store.close()
 
     def __enter__(self) -> OrgMind:
         return self

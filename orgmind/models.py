@@ -163,7 +163,8 @@ class Node(BaseModel):
     @property
     def timestamp(self) -> datetime:
         """The time the record is ordered by."""
-        return getattr(self, self.time_field)
+        moment: datetime = getattr(self, self.time_field)
+        return moment
 
     @property
     def owner_venture(self) -> str | None:
@@ -484,11 +485,6 @@ def invalid_record_from(exc: ValidationError, record_type: str) -> InvalidRecord
     if first["type"] == "extra_forbidden":
         reason = "unknown field"
     return InvalidRecord(field, reason, record_type=record_type)
-
-
-def load_node(label: NodeLabel | str, data: dict[str, Any]) -> Node:
-    """Rebuild a stored node (trusted data, still validated)."""
-    return node_class(label).model_validate(data)
 
 
 _EDGE_ADAPTER = TypeAdapter(Edge)

@@ -44,3 +44,34 @@ def test_demo_builds_the_sample_and_prints_a_cited_brief(tmp_path: Path) -> None
     assert [line for line in second.output.splitlines() if "wak_" not in line] == without_ids
     with OrgMind.open(home=tmp_path) as mind:
         assert mind.graph.count() == stored + 2  # the sample again adds nothing; the new wake-up and brief
+
+
+def test_record_goes_through_the_gates_and_read_only_commands_see_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = ["--home", str(tmp_path)]
+    lines = "\n".join([
+        '{"type": "venture", "id": "v", "name": "Vela"}',
+        '{"type": "decision", "id": "d-price", "venture_id": "v", "role": "ceo", "kind": "pricing",'
+        ' "title": "Raise the Team plan price", "status": "executed"}',
+    ])
+    recorded = runner.invoke(app, [*home, "record", "-"], input=lines + "\n")
+    assert recorded.exit_code == 0, recorded.output
+    assert "Decision d-price (pending_approval)" in recorded.output
+    assert "1 held for approval" in recorded.output
+    listed = runner.invoke(app, [*home, "approvals", "list"])
+    assert listed.exit_code == 0 and listed.output.startswith("esc-d-price  v  ")
+    assert "Raise the Team plan price" in listed.output
+    stats = runner.invoke(app, [*home, "stats", "--json"])
+    assert stats.exit_code == 0, stats.output
+    assert '"Escalation": 1' in stats.output
+    patterns = runner.invoke(app, [*home, "patterns"])
+    assert patterns.exit_code == 0 and "no cross-venture patterns" in patterns.output
+
+
+def test_record_writes_nothing_when_a_line_is_invalid(tmp_path: Path) -> None:
+    source = tmp_path / "records.jsonl"
+    source.write_text('{"type": "venture", "id": "v", "name": "Vela"}\n{"type": "decision", "id": "d"}\n')
+    result = CliRunner().invoke(app, ["--home", str(tmp_path / "home"), "record", str(source)])
+    assert result.exit_code == 1
+    assert "line 2: Decision." in result.output
+    assert not (tmp_path / "home" / "graph.sqlite3").exists()

@@ -56,6 +56,19 @@ class DecisionWithOutcomes:
 
 
 @dataclass(frozen=True)
+class OutcomeGroup:
+    """Decisions of one (kind, chosen option, venture) with outcomes: how many, the sum of their
+    latest outcome scores and how many of those are positive (one row of ``outcome_groups``)."""
+
+    kind: str
+    chosen: str | None
+    venture_id: str
+    decisions: int
+    total: float
+    wins: int
+
+
+@dataclass(frozen=True)
 class NodeQuery:
     """Filters of a time-ordered listing."""
 
@@ -110,6 +123,18 @@ class GraphStore(ABC):
     def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
         """In one transaction: delete the venture's nodes and their relationships, upsert
         ``rewritten`` (platform nodes that no longer mention the venture)."""
+
+    @abstractmethod
+    def delete_nodes(self, ids: Sequence[str]) -> int:
+        """Delete these nodes and their relationships in one transaction; returns how many."""
+
+    @abstractmethod
+    def outcome_groups(
+        self, sharing: Sequence[str], *, kind: str | None = None, ventures: Sequence[str] | None = None
+    ) -> list[OutcomeGroup]:
+        """Per (kind, chosen option, venture): decisions of ventures whose sharing is one of
+        ``sharing`` (and among ``ventures``) that have outcomes, aggregated in the backend over
+        each decision's latest outcome."""
 
     @abstractmethod
     def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:

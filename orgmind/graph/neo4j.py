@@ -5,7 +5,7 @@ relationship types, and those come from the ``NodeLabel`` and ``RelType`` enums.
 the extra label ``OrgNode`` (unique ``id``), its scalar fields as properties for ad-hoc Cypher, and
 ``_data`` (the full record as JSON), ``_ts`` (sort key) and ``_indexed`` for orgmind itself.
 Writes are batched with UNWIND inside managed transactions, which the driver retries on transient
-errors.
+errors. Driver errors are translated into the orgmind error tree on every call.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
-from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef
-from orgmind.graph.codec import micros, owned_relationships
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
+from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
 
 BASE_LABEL = "OrgNode"
@@ -43,6 +43,17 @@ _SCHEMA = [
 ]
 
 _NODE_COLUMNS = "n._label AS label, n._data AS data"
+
+_CYPHER_OUTCOME_GROUPS = """
+MATCH (v:Venture)
+WHERE v.sharing IN $sharing AND ($ventures IS NULL OR v.id IN $ventures)
+MATCH (v)<-[:IN]-(d:Decision)-[:LED_TO]->(o:Outcome)
+WHERE $kind IS NULL OR d.kind = $kind
+WITH v, d, o ORDER BY o._ts DESC, o.id DESC
+WITH v, d, head(collect(o)) AS o
+RETURN d.kind AS kind, d.chosen AS chosen, v.id AS venture_id, count(d) AS n,
+       sum(o.score) AS total, sum(CASE WHEN o.score > 0 THEN 1 ELSE 0 END) AS wins
+"""
 
 
 def _properties(node: Node) -> dict[str, Any]:
@@ -76,15 +87,18 @@ class Neo4jGraphStore(GraphStore):
 
     backend = "neo4j"
 
-    def __init__(self, url: str, user: str, password: str, database: str | None = None) -> None:
+    def __init__(
+        self, url: str, user: str, password: str, database: str | None = None, *, read_only: bool = False
+    ) -> None:
         self.url = url
         self.database = database
+        self.read_only = read_only
         try:
             self._driver: Driver = GraphDatabase.driver(
                 url, auth=(user, password), notifications_min_severity="OFF"
             )
             self._driver.verify_connectivity()
-            for statement in _SCHEMA:
+            for statement in [] if read_only else _SCHEMA:
                 self._driver.execute_query(statement, database_=database)
         except AuthError as exc:
             self._close_quietly()
@@ -111,15 +125,24 @@ class Neo4jGraphStore(GraphStore):
         try:
             with self._driver.session(database=self.database) as session:
                 return session.execute_read(work)
-        except ServiceUnavailable as exc:
-            raise StoreUnavailable(f"lost the connection to Neo4j at {self.url}: {exc}") from exc
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise self._translated(exc) from exc
 
     def _run_write(self, work: Any) -> Any:
+        if self.read_only:
+            raise StoreUnavailable(f"Neo4j at {self.url} is open read-only")
         try:
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(work)
-        except ServiceUnavailable as exc:
-            raise StoreUnavailable(f"lost the connection to Neo4j at {self.url}: {exc}") from exc
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise self._translated(exc) from exc
+
+    def _translated(self, exc: Exception) -> StoreUnavailable:
+        if isinstance(exc, AuthError):
+            return AuthenticationFailed(f"Neo4j at {self.url} refused the credentials: {exc}")
+        if isinstance(exc, (ServiceUnavailable, OSError)):
+            return StoreUnavailable(f"lost the connection to Neo4j at {self.url}: {exc}")
+        return StoreUnavailable(f"Neo4j at {self.url} failed: {exc}")
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
         rows = self._read(
@@ -170,7 +193,8 @@ class Neo4jGraphStore(GraphStore):
 
     def list_nodes(self, query: NodeQuery) -> list[Node]:
         # `_ts IS NOT NULL` lets Neo4j seek the composite (venture_id, [role|kind,] _ts) indexes
-        clauses, params = ["n._ts IS NOT NULL"], {"limit": query.limit}
+        clauses: list[str] = ["n._ts IS NOT NULL"]
+        params: dict[str, Any] = {"limit": query.limit}
         for name, value in (("venture_id", query.venture_id), ("role", query.role), ("kind", query.kind)):
             if value is not None:
                 clauses.append(f"n.{name} = ${name}")
@@ -217,18 +241,41 @@ class Neo4jGraphStore(GraphStore):
             _write_in(tx, rewritten, [e for n in rewritten for e in derived_edges(n)])
             return counts
 
-        return self._run_write(work)
+        counts: dict[str, int] = self._run_write(work)
+        return counts
+
+    def delete_nodes(self, ids: Sequence[str]) -> int:
+        def work(tx: ManagedTransaction) -> int:
+            rows = tx.run(
+                f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids DETACH DELETE n RETURN count(n) AS n", ids=list(ids)
+            )
+            return int(rows.single(strict=True)["n"])
+
+        return int(self._run_write(work)) if ids else 0
+
+    def outcome_groups(
+        self, sharing: Sequence[str], *, kind: str | None = None, ventures: Sequence[str] | None = None
+    ) -> list[OutcomeGroup]:
+        rows = self._read(
+            _CYPHER_OUTCOME_GROUPS,
+            sharing=list(sharing), kind=kind, ventures=None if ventures is None else list(ventures),
+        )
+        return [
+            OutcomeGroup(r["kind"], r["chosen"], r["venture_id"], int(r["n"]), float(r["total"]), int(r["wins"]))
+            for r in rows
+        ]
 
     def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:
         match = NodeLabel(label).value if label is not None else BASE_LABEL
         where = "WHERE n.venture_id = $venture_id" if venture_id is not None else ""
         rows = self._read(f"MATCH (n:{match}) {where} RETURN count(n) AS n", venture_id=venture_id)
-        return rows[0]["n"]
+        return int(rows[0]["n"])
 
     def scan(
         self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
     ) -> Iterable[Node]:
-        clauses, params = ["true"], {}
+        clauses: list[str] = ["true"]
+        params: dict[str, Any] = {}
         if venture_id is not None:
             clauses.append("n.venture_id = $venture_id")
             params["venture_id"] = venture_id
@@ -303,9 +350,9 @@ def _write_in(tx: ManagedTransaction, nodes: Sequence[Node], edges: Sequence[Edg
     by_type: dict[RelType, list[Edge]] = {}
     for edge in edges:
         by_type.setdefault(edge.type, []).append(edge)
-    for rel, group in by_type.items():
+    for rel, rels in by_type.items():
         tx.run(
             f"UNWIND $rows AS row MATCH (a:{BASE_LABEL} {{id: row.source}}), (b:{BASE_LABEL} {{id: row.target}})"
             f" MERGE (a)-[r:{rel.value}]->(b) SET r = row.props",
-            rows=[{"source": e.source, "target": e.target, "props": e.properties} for e in group],
+            rows=[{"source": e.source, "target": e.target, "props": e.properties} for e in rels],
         ).consume()

@@ -1,7 +1,8 @@
 """The embedded graph store: one SQLite file in WAL mode, synchronous=FULL.
 
 Every write is one transaction; an acknowledged write survives a crash of the process (and of the
-machine). networkx projections are built from it for graph algorithms.
+machine). WAL lets readers (another process opened read-only, say) read while one writer writes.
+Every SQLite error is translated into the orgmind error tree on the call where it happens.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from orgmind.errors import StoreUnavailable
-from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef
-from orgmind.graph.codec import micros, owned_relationships
+from orgmind.errors import StoreLocked, StoreUnavailable
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
+from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
 
 SCHEMA_VERSION = 1
@@ -48,6 +49,27 @@ CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst, type);
 CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
+_SQL_OUTCOME_GROUPS = """
+WITH shared AS (
+    SELECT id FROM nodes
+    WHERE label = 'Venture'
+      AND json_extract(data, '$.sharing') IN (SELECT value FROM json_each(:sharing))
+      AND (:ventures IS NULL OR id IN (SELECT value FROM json_each(:ventures)))
+), latest AS (
+    SELECT d.venture_id, d.kind, json_extract(d.data, '$.chosen') AS chosen,
+           json_extract(o.data, '$.score') AS score,
+           row_number() OVER (PARTITION BY d.id ORDER BY o.ts DESC, o.id DESC) AS rank
+    FROM nodes d
+    JOIN edges e ON e.src = d.id AND e.type = 'LED_TO'
+    JOIN nodes o ON o.id = e.dst AND o.label = 'Outcome'
+    WHERE d.label = 'Decision' AND d.venture_id IN (SELECT id FROM shared)
+      AND (:kind IS NULL OR d.kind = :kind)
+)
+SELECT kind, chosen, venture_id, count(*) AS n, sum(score) AS total, sum(score > 0) AS wins
+FROM latest WHERE rank = 1
+GROUP BY kind, chosen, venture_id
+"""
+
 _CHUNK = 900  # stays below SQLite's limit on bound parameters
 
 
@@ -60,31 +82,63 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """SQLite errors as orgmind errors: a lock held too long is StoreLocked, the rest unavailable."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreLocked(f"the embedded graph at {path} is locked by another process: {exc}") from exc
+        raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
+
+
 class SqliteGraphStore(GraphStore):
-    """GraphStore on a single SQLite file."""
+    """GraphStore on a single SQLite file (``read_only``: a reader next to another process)."""
 
     backend = "embedded"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            if read_only:
+                if not self.path.is_file():
+                    raise StoreUnavailable(f"no embedded graph at {self.path}")
+                self._db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                    check_same_thread=False,
+                )
+                self._db.execute("PRAGMA busy_timeout=10000")
+                self._db.execute("PRAGMA query_only=1")
+                self._db.execute("SELECT count(*) FROM meta").fetchone()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA busy_timeout=10000")
+                self._db.executescript(_SCHEMA)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
 
     @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _translated(self.path):
+            yield self._db
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, _translated(self.path):
+            if self.read_only:
+                raise StoreUnavailable(f"the embedded graph at {self.path} is open read-only")
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -95,9 +149,9 @@ class SqliteGraphStore(GraphStore):
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
         found: dict[str, NodeRef] = {}
-        with self._lock:
+        with self._reading() as db:
             for chunk in _chunks(ids):
-                rows = self._db.execute(
+                rows = db.execute(
                     f"SELECT id, label, venture_id FROM nodes WHERE id IN ({_marks(len(chunk))})", chunk
                 )
                 for node_id, label, venture_id in rows:
@@ -149,9 +203,9 @@ class SqliteGraphStore(GraphStore):
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         found: dict[str, Node] = {}
-        with self._lock:
+        with self._reading() as db:
             for chunk in _chunks(list(ids)):
-                rows = self._db.execute(
+                rows = db.execute(
                     f"SELECT id, label, data FROM nodes WHERE id IN ({_marks(len(chunk))})", chunk
                 )
                 for node_id, label, data in rows:
@@ -173,10 +227,10 @@ class SqliteGraphStore(GraphStore):
             Direction(direction)
         ]
         found: dict[tuple[str, str, str], Edge] = {}
-        with self._lock:
+        with self._reading() as db:
             for chunk in _chunks(list(ids)):
                 for column in columns:
-                    rows = self._db.execute(
+                    rows = db.execute(
                         f"SELECT src, type, dst, props FROM edges"
                         f" WHERE {column} IN ({_marks(len(chunk))}){type_clause}",
                         [*chunk, *type_args],
@@ -188,7 +242,8 @@ class SqliteGraphStore(GraphStore):
         return [found[key] for key in sorted(found)]
 
     def list_nodes(self, query: NodeQuery) -> list[Node]:
-        clauses, args = ["label = ?"], [NodeLabel(query.label).value]
+        clauses: list[str] = ["label = ?"]
+        args: list[str | int] = [NodeLabel(query.label).value]
         for column, value in (
             ("venture_id", query.venture_id),
             ("role", query.role),
@@ -208,15 +263,15 @@ class SqliteGraphStore(GraphStore):
             f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)}"
             f" ORDER BY ts {order}, id {order} LIMIT ?"
         )
-        with self._lock:
-            rows = self._db.execute(sql, [*args, query.limit]).fetchall()
+        with self._reading() as db:
+            rows = db.execute(sql, [*args, query.limit]).fetchall()
         return [node_class(label).model_validate_json(data) for label, data in rows]
 
     def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
         found: dict[str, list[Outcome]] = {}
-        with self._lock:
+        with self._reading() as db:
             for chunk in _chunks(list(decision_ids)):
-                rows = self._db.execute(
+                rows = db.execute(
                     "SELECT e.src, n.data FROM edges e JOIN nodes n ON n.id = e.dst"
                     f" WHERE e.type = 'LED_TO' AND e.src IN ({_marks(len(chunk))})"
                     " ORDER BY n.ts, n.id",
@@ -240,6 +295,28 @@ class SqliteGraphStore(GraphStore):
             self._write_in(db, rewritten, [e for n in rewritten for e in derived_edges(n)])
         return counts
 
+    def delete_nodes(self, ids: Sequence[str]) -> int:
+        deleted = 0
+        with self._transaction() as db:
+            for chunk in _chunks(list(ids)):
+                marks = _marks(len(chunk))
+                db.execute(f"DELETE FROM edges WHERE src IN ({marks})", chunk)
+                db.execute(f"DELETE FROM edges WHERE dst IN ({marks})", chunk)
+                deleted += db.execute(f"DELETE FROM nodes WHERE id IN ({marks})", chunk).rowcount
+        return deleted
+
+    def outcome_groups(
+        self, sharing: Sequence[str], *, kind: str | None = None, ventures: Sequence[str] | None = None
+    ) -> list[OutcomeGroup]:
+        params = {
+            "sharing": json.dumps(list(sharing)),
+            "kind": kind,
+            "ventures": None if ventures is None else json.dumps(list(ventures)),
+        }
+        with self._reading() as db:
+            rows = db.execute(_SQL_OUTCOME_GROUPS, params).fetchall()
+        return [OutcomeGroup(k, chosen, v, int(n), float(total), int(wins)) for k, chosen, v, n, total, wins in rows]
+
     def count(self, label: NodeLabel | None = None, venture_id: str | None = None) -> int:
         clauses, args = ["1 = 1"], []
         if label is not None:
@@ -248,10 +325,9 @@ class SqliteGraphStore(GraphStore):
         if venture_id is not None:
             clauses.append("venture_id = ?")
             args.append(venture_id)
-        with self._lock:
-            return self._db.execute(
-                f"SELECT count(*) FROM nodes WHERE {' AND '.join(clauses)}", args
-            ).fetchone()[0]
+        with self._reading() as db:
+            row = db.execute(f"SELECT count(*) FROM nodes WHERE {' AND '.join(clauses)}", args).fetchone()
+        return int(row[0])
 
     def scan(
         self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
@@ -263,15 +339,15 @@ class SqliteGraphStore(GraphStore):
         if labels is not None:
             clauses.append(f"label IN ({_marks(len(labels))})")
             args.extend(NodeLabel(label).value for label in labels)
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY ts, id", args
             ).fetchall()
         return [node_class(label).model_validate_json(data) for label, data in rows]
 
     def unindexed(self, limit: int = 1000) -> list[Node]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT label, data FROM nodes WHERE indexed = 0 ORDER BY ts, id LIMIT ?", (limit,)
             ).fetchall()
         return [node_class(label).model_validate_json(data) for label, data in rows]
@@ -293,11 +369,11 @@ class SqliteGraphStore(GraphStore):
             )
 
     def get_api_key(self, key_id: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT data FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT data FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         return None if row is None else str(row[0])
 
     def list_api_keys(self) -> list[str]:
-        with self._lock:
-            rows = self._db.execute("SELECT data FROM api_keys ORDER BY id").fetchall()
+        with self._reading() as db:
+            rows = db.execute("SELECT data FROM api_keys ORDER BY id").fetchall()
         return [str(data) for (data,) in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orgmind.graph.codec import micros
+from orgmind.graph.keys import micros
 from orgmind.models import Decision, Insight, Node, NodeLabel, Observation, Outcome, Pattern
 from orgmind.retrieval.vectors import VectorPayload
 

@@ -183,7 +183,7 @@ class EdgeVectorIndex:
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
         by_point = {point_id(n): n for n in node_ids}
-        records = self._shard.retrieve(list(by_point), False, True)  # type: ignore[arg-type]
+        records = self._shard.retrieve(list(by_point), False, True)
         return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
 
     def ids(self) -> set[str]:

@@ -116,13 +116,13 @@ class Embedder:
             if vector is not None:
                 self._queries.move_to_end(text)
                 return vector
-        vector = self._encode([text], 1, self._query_prompt)[0]
-        vector.flags.writeable = False
+        encoded: np.ndarray = self._encode([text], 1, self._query_prompt)[0]
+        encoded.flags.writeable = False
         with self._queries_lock:
-            self._queries[text] = vector
+            self._queries[text] = encoded
             while len(self._queries) > _QUERY_CACHE_SIZE:
                 self._queries.popitem(last=False)
-        return vector
+        return encoded
 
     def _encode(self, texts: list[str], batch_size: int, prompt_name: str | None) -> np.ndarray:
         vectors = self._model.encode(
@@ -155,7 +155,7 @@ def _load_model(name: str, source: str, device: str) -> SentenceTransformer:
     from transformers.utils import logging as transformers_logging
 
     _fit_torch_threads()
-    transformers_logging.disable_progress_bar()  # no progress bars in CLI output
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no progress bars in CLI output
     try:
         return SentenceTransformer(source, device=device, local_files_only=True)
     except (OSError, ValueError) as exc:

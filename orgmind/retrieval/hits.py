@@ -47,12 +47,14 @@ class ScoreExplanation(BaseModel):
 
 
 class Hit(BaseModel):
-    """One search result. For a decision, ``outcome`` is its latest outcome, if observed."""
+    """One search result: ``label`` is the record's type in lower case (``decision``,
+    ``observation``, ``insight``, ``pattern``), ``decision_kind`` a decision's kind. For a
+    decision, ``outcome`` is its latest outcome, if observed."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
-    kind: str
+    label: str
     venture: str | None
     ref: str | None
     text: str

@@ -86,7 +86,7 @@ class LexicalDoc:
 
 
 
-class _BM25(bm25s.BM25):
+class _BM25(bm25s.BM25):  # type: ignore[misc]
     """bm25s' default BM25 (Lucene variant), with the index build vectorised in numpy.
 
     bm25s builds its score matrix in a Python loop over the documents; this override (bm25s'

@@ -95,29 +95,36 @@ def rerank(
 def mmr_order(
     candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], k: int, mmr_lambda: float
 ) -> list[Candidate]:
-    """Maximal marginal relevance: pick ``k`` candidates, trading score against redundancy."""
-    remaining = sorted(candidates, key=lambda c: (-c.score, c.node_id))
+    """Maximal marginal relevance: pick ``k`` candidates, trading score against redundancy.
+
+    Each step picks the candidate maximising ``mmr_lambda * score - (1 - mmr_lambda) * s``,
+    where ``s`` is its largest cosine (floored at 0) with those already picked; ties go to the
+    higher score, then the smaller id. A candidate without a vector is never redundant.
+    Vectorised: per step one elementwise product with the picked vector updates every
+    candidate's running maximum (no BLAS call, whose thread pool costs more than it saves on
+    a few dozen candidates when the machine is busy).
+    """
+    ordered = sorted(candidates, key=lambda c: (-c.score, c.node_id))
+    count = len(ordered)
+    if count == 0 or k < 1:
+        return []
+    scores = np.array([c.score for c in ordered], dtype=np.float64)
+    dim = next((len(vectors[c.node_id]) for c in ordered if c.node_id in vectors), 0)
+    unit = np.zeros((count, dim), dtype=np.float64)  # a candidate without a vector: a zero row
+    for row, candidate in enumerate(ordered):
+        vector = vectors.get(candidate.node_id)
+        if vector is not None:
+            unit[row] = vector
+    redundancy = np.zeros(count, dtype=np.float64)
+    available = np.ones(count, dtype=bool)
     chosen: list[Candidate] = []
-    while remaining and len(chosen) < k:
-        best_index, best_value = 0, -math.inf
-        for index, candidate in enumerate(remaining):
-            similarity = _max_similarity(candidate.node_id, chosen, vectors)
-            value = mmr_lambda * candidate.score - (1 - mmr_lambda) * similarity
-            if value > best_value:
-                best_index, best_value = index, value
-                candidate.max_similarity = similarity
-        picked = remaining.pop(best_index)
-        picked.max_similarity = _max_similarity(picked.node_id, chosen, vectors)
-        picked.mmr = best_value
+    for _ in range(min(k, count)):
+        values = np.where(available, mmr_lambda * scores - (1 - mmr_lambda) * redundancy, -np.inf)
+        best = int(np.argmax(values))  # the first maximum: the higher score, then the smaller id
+        picked = ordered[best]
+        picked.max_similarity = float(redundancy[best])
+        picked.mmr = float(values[best])
         chosen.append(picked)
+        available[best] = False
+        np.maximum(redundancy, np.multiply(unit, unit[best]).sum(axis=1), out=redundancy)
     return chosen
-
-
-def _max_similarity(node_id: str, chosen: Sequence[Candidate], vectors: Mapping[str, np.ndarray]) -> float:
-    vector = vectors.get(node_id)
-    if vector is None or not chosen:
-        return 0.0
-    others = [vectors[c.node_id] for c in chosen if c.node_id in vectors]
-    if not others:
-        return 0.0
-    return max(0.0, float(np.max(np.stack(others) @ vector)))

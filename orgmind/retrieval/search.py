@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orgmind.graph.base import GraphStore
-from orgmind.graph.codec import micros
+from orgmind.graph.keys import micros
 from orgmind.models import Decision, Node, Outcome, utc_now
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.hits import Hit, ScoreExplanation
@@ -90,7 +90,7 @@ class HybridSearch:
 def _hit(node: Node, candidate: Candidate, outcome: Outcome | None) -> Hit:
     return Hit(
         id=node.id,
-        kind=node.label.value.lower(),
+        label=node.label.value.lower(),
         venture=node.owner_venture,
         ref=getattr(node, "ref", None),
         text=document_text(node) or "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from orgmind.errors import InvalidArgument
+from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import GraphStore, NodeQuery
 from orgmind.models import NodeLabel, Sharing, Venture
 
@@ -23,7 +23,7 @@ def visible_ventures(graph: GraphStore, venture: str | None, scope: Scope) -> li
     if venture is None and scope == "venture":
         raise InvalidArgument("venture", "is required when scope is 'venture'")
     if venture is not None and not isinstance(graph.get(venture), Venture):
-        raise InvalidArgument("venture", f"no venture with id {venture!r}")
+        raise NotFound(f"no venture with id {venture!r}")
     own = [venture] if venture is not None else []
     if scope == "venture":
         return own

@@ -54,7 +54,8 @@ def vector_values(vector: Sequence[float] | np.ndarray, dim: int) -> list[float]
         raise InvalidRecord("vector", "has NaN or infinite components")
     if not array.any():
         raise InvalidRecord("vector", "is all zeros, which has no cosine similarity")
-    return array.tolist()
+    values: list[float] = array.tolist()
+    return values
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class VectorPayload:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VectorPayload:
         """Build from a stored payload; unknown keys (such as ``node_id``) are ignored."""
-        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+        return cls(**{f.name: data.get(f.name) for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

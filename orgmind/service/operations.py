@@ -13,17 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from orgmind.errors import InvalidInput, InvalidRecord, NotFound
-from orgmind.graph.queries import (
-    KindKnowledge,
-    KindStats,
-    Precedent,
-    kind_success,
-    platform_knowledge,
-    similar_elsewhere,
-)
+from orgmind.brief.render import WakeUpBrief
+from orgmind.graph.queries import KindKnowledge, KindStats
 from orgmind.importer import ImportReport, parse_line
 from orgmind.keys import ApiKey
-from orgmind.mind import as_node
+from orgmind.memory import VentureStats, as_node
 from orgmind.models import (
     Decision,
     DecisionStatus,
@@ -33,11 +27,11 @@ from orgmind.models import (
     Pattern,
     import_line,
 )
-from orgmind.retrieval.brief import WakeUpBrief
 from orgmind.retrieval.hits import Hit
+from orgmind.retrieval.precedents import Precedent
 from orgmind.retrieval.tenancy import Scope
 from orgmind.service.state import ServiceState
-from orgmind.synthesis.quality import Scorecard
+from orgmind.synthesis.scorecard import Scorecard
 from orgmind.synthesis.synthesize import SynthesisResult
 
 WRITABLE = {"venture", "agent", "decision", "outcome", "observation", "insight"}
@@ -187,21 +181,20 @@ def patterns(state: ServiceState, key: ApiKey, kind: str | None = None) -> list[
     """Stored cross-venture patterns (built only from ventures that share them)."""
     key.require_scope("read")
     with state.read() as mind:
-        found = mind.graph.scan(labels=[NodeLabel.PATTERN])
-    return [p for p in found if isinstance(p, Pattern) and (kind is None or p.kind == kind)]
+        return mind.list_patterns(kind)
 
 
 def kinds(state: ServiceState, key: ApiKey, ventures: Sequence[str] | None = None) -> list[KindStats]:
     """Which decision kinds succeed, aggregated over ventures that share."""
     key.require_scope("read")
     with state.read() as mind:
-        return kind_success(mind.graph, ventures or None)
+        return mind.kind_stats(ventures or None)
 
 
 def kind_knowledge(state: ServiceState, key: ApiKey, kind: str) -> KindKnowledge:
     key.require_scope("read")
     with state.read() as mind:
-        return platform_knowledge(mind.graph, kind)
+        return mind.platform_knowledge(kind)
 
 
 def precedents(state: ServiceState, key: ApiKey, decision_id: str, k: int = 5) -> list[Precedent]:
@@ -212,7 +205,7 @@ def precedents(state: ServiceState, key: ApiKey, decision_id: str, k: int = 5) -
         if not isinstance(decision, Decision):
             raise NotFound(f"no decision with id {decision_id!r}")
         key.require_venture(decision.venture_id)
-        return similar_elsewhere(mind.graph, mind.index.vectors, decision_id, k)
+        return mind.similar_elsewhere(decision_id, k)
 
 
 def export(state: ServiceState, key: ApiKey, venture: str) -> list[dict[str, Any]]:
@@ -222,7 +215,7 @@ def export(state: ServiceState, key: ApiKey, venture: str) -> list[dict[str, Any
         return mind.export(venture)
 
 
-def stats(state: ServiceState, key: ApiKey) -> list[dict[str, Any]]:
+def stats(state: ServiceState, key: ApiKey) -> list[VentureStats]:
     key.require_scope("read")
     with state.read() as mind:
         return mind.stats(None if key.admin else key.ventures)

@@ -63,7 +63,7 @@ def _print_hits(hits: list[dict[str, Any]], as_json: bool) -> None:
 @app.command("stats")
 def stats_command(as_json: AsJson = False) -> None:
     """Show what the store holds, per venture the key covers."""
-    summary = _call("GET", "/v1/stats").json()
+    summary = [_summary(row) for row in _call("GET", "/v1/stats").json()]
     if as_json:
         _echo_json(summary)
         return
@@ -73,6 +73,17 @@ def stats_command(as_json: AsJson = False) -> None:
         typer.echo(f"  {counts}")
         for line in venture["recent"]:
             typer.echo(f"  - {line}")
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of /v1/stats as the local ``orgmind stats --json`` prints it."""
+    venture, recent = row["venture"], []
+    for item in row["recent"]:
+        decision, outcomes = item["decision"], item["outcomes"]
+        after = f" -> {outcomes[-1]['score']:+.2f}" if outcomes else " (no outcome yet)"
+        recent.append(f"{decision['made_at'][:10]} [{decision['role']}] {decision['title']}{after}")
+    return {"id": venture["id"], "name": venture["name"], "stage": venture["stage"],
+            "sharing": venture["sharing"], "counts": row["counts"], "recent": recent}
 
 
 @app.command("recall")

@@ -36,7 +36,7 @@ from orgmind.service.schemas import (
     SynthesizeIn,
     WakeUpIn,
 )
-from orgmind.synthesis.quality import Scorecard
+from orgmind.synthesis.scorecard import Scorecard
 
 NDJSON = "application/x-ndjson"
 MARKDOWN = "text/markdown"
@@ -226,5 +226,5 @@ def export(venture: str, state: State, key: Key) -> PlainTextResponse:
 
 @router.get("/stats", tags=["records"])
 def stats(state: State, key: Key) -> list[dict[str, Any]]:
-    """Per venture the key covers: identity, record counts, latest decisions."""
-    return ops.stats(state, key)
+    """Per venture the key covers: the venture, record counts, latest decisions with outcomes."""
+    return [row.to_json_dict() for row in ops.stats(state, key)]

@@ -21,11 +21,12 @@ from datetime import datetime
 import networkx as nx
 import numpy as np
 
+from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument
 from orgmind.graph.base import GraphStore, NodeQuery
-from orgmind.graph.queries import ALL, delete_patterns, norm_option, sharing_ventures
-from orgmind.synthesis.synthesize import parse_key
+from orgmind.graph.queries import ALL, norm_option, sharing_ventures
 from orgmind.models import Decision, Insight, InsightStatus, NodeLabel, Pattern, utc_now
+from orgmind.synthesis.synthesize import parse_key
 
 VectorsOf = Callable[[list[str]], dict[str, np.ndarray]]
 """Unit-length decision embeddings by decision id (e.g. ``mind.index.vectors.get_vectors``)."""
@@ -93,17 +94,17 @@ def mine_patterns(
     return sorted(patterns, key=lambda p: p.id)
 
 
-def write_patterns(graph: GraphStore, patterns: Sequence[Pattern]) -> list[str]:
+def write_patterns(store: Store, patterns: Sequence[Pattern]) -> list[str]:
     """Store the complete result of a mining run; returns the ids of stale patterns removed.
 
-    Changed and new patterns are upserted in one transaction (with their SEEN_IN and
-    GENERALIZES links), then stored patterns absent from ``patterns`` are deleted in a second
-    one, so there is never a moment without patterns. Re-index afterwards (``mind.reconcile()``).
+    Changed and new patterns are committed in one transaction (with their SEEN_IN and
+    GENERALIZES links) and indexed, then stored patterns absent from ``patterns`` are deleted in
+    a second one, so there is never a moment without patterns.
     """
-    stored = {p.id: p for p in graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=ALL))}
-    graph.upsert([p for p in patterns if stored.get(p.id) != p])
+    stored = {p.id: p for p in store.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, limit=ALL))}
+    store.commit(patterns)
     stale = sorted(stored.keys() - {p.id for p in patterns})
-    delete_patterns(graph, stale)
+    store.delete(stale)
     return stale
 
 

@@ -25,10 +25,12 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from scipy.stats import f_oneway
 
-from orgmind.errors import InvalidArgument
+from orgmind.core.store import Store
+from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import DecisionWithOutcomes, GraphStore
 from orgmind.models import BrainVersion, Decision, Insight, InsightStatus, NodeLabel, Venture, utc_now
-from orgmind.synthesis.quality import Estimate, chain, check_immutable, citing_decisions, estimate, insights_of
+from orgmind.synthesis.history import chain, citing_decisions, insights_of
+from orgmind.synthesis.stats import Estimate, estimate
 
 MIN_SUPPORT = 3
 """Fewest decisions with outcomes behind an insight."""
@@ -142,7 +144,7 @@ class SynthesisResult:
 
 
 def synthesize(
-    graph: GraphStore,
+    store: Store,
     embedder: TextEmbedder,
     venture: str,
     role: str | None = None,
@@ -152,12 +154,13 @@ def synthesize(
     """Synthesize brain version N+1 of the venture (``role`` None: the venture-wide brain).
 
     Uses every decision with an outcome of the venture (and role). Writes the version and its
-    insights in one ``graph.upsert``, unless nothing changed against version N (then returns N,
+    insights in one ``store.commit``, unless nothing changed against version N (then returns N,
     ``created=False``) or there is neither a previous version nor any insight.
     """
+    graph = store.graph
     now = now or utc_now()
     if not isinstance(graph.get(venture), Venture):
-        raise InvalidArgument("venture", f"no venture with id {venture!r}")
+        raise NotFound(f"no venture with id {venture!r}")
     versions = chain(graph, venture, role)
     previous = versions[-1] if versions else None
     if previous is not None and now < previous.created_at:
@@ -182,8 +185,7 @@ def synthesize(
         summary=_summary(number, drafts, diff, len(items)),
     )
     insights = [_insight(d, version, role) for d in drafts]
-    check_immutable(graph, [version, *insights])
-    graph.upsert([version, *insights])
+    store.commit([version, *insights])
     return SynthesisResult(version, sorted(insights, key=lambda i: (i.key or "", i.id)), diff, created=True)
 
 
@@ -248,7 +250,8 @@ def _unit_vectors(embedder: TextEmbedder, texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, 1))
     vectors = np.asarray(embedder.embed_documents(list(texts)), dtype=float)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    normalised: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return normalised
 
 
 # ---- drafting --------------------------------------------------------------------------------
@@ -420,7 +423,8 @@ def _insight(draft: InsightDraft, version: BrainVersion, role: str | None) -> In
         id=f"ins_{_digest(version.id, str(draft.key))[:20]}", venture_id=version.venture_id, text=draft.text,
         role=draft.role, kind=draft.key.kind, key=str(draft.key), scope="role" if role else "venture",
         support=est.n if est else 0, effect=_clip(est.mean) if est else 0.0,
-        interval_low=_clip(est.low) if est else None, interval_high=_clip(est.high) if est else None,
+        interval_low=_clip(est.low) if est and est.low is not None else None,
+        interval_high=_clip(est.high) if est and est.high is not None else None,
         confidence=1 - est.p_value if est and est.p_value is not None else 0.0, status=draft.status,
         brain_version_id=version.id, evidence_ids=list(draft.evidence_ids), created_at=version.created_at,
     )

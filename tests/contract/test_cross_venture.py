@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from orgmind.graph.base import Direction, GraphStore
-from orgmind.graph.queries import KindStats, kind_success, platform_knowledge, similar_elsewhere
+from orgmind.core.store import Store
+from orgmind.graph.queries import KindStats, kind_success, platform_knowledge
+from orgmind.retrieval.precedents import similar_elsewhere
 from orgmind.models import Decision, Insight, InsightStatus, NodeLabel, Outcome, RelType, Sharing, Venture
 from orgmind.retrieval.documents import document_of
 from orgmind.retrieval.edge_index import EdgeVectorIndex
@@ -100,7 +102,7 @@ def test_kind_success(store: GraphStore) -> None:
 
 def test_platform_knowledge(store: GraphStore) -> None:
     seed(store)
-    write_patterns(store, mine_patterns(store, vectors_of, now=T0))
+    write_patterns(Store(store), mine_patterns(store, vectors_of, now=T0))
     channel = platform_knowledge(store, "channel")
     assert channel.stats == KindStats("channel", None, 5, 0.08, 0.6, 2)
     assert channel.options == (
@@ -125,7 +127,7 @@ def test_pattern_mining(store: GraphStore) -> None:
     ]
     assert patterns[0].text == ("Across 2 ventures, channel decisions choosing LinkedIn ads did well: "
                                 "mean +0.40, n=3, consistent in 2/2 ventures.")
-    assert write_patterns(store, patterns) == []
+    assert write_patterns(Store(store), patterns) == []
     assert store.count(NodeLabel.PATTERN) == 3
     assert [(e.type, e.target) for e in store.edges_of([LINKEDIN], direction=Direction.OUT)] == [
         (RelType.GENERALIZES, "acme-i1"), (RelType.GENERALIZES, "beta-i1"),
@@ -134,11 +136,11 @@ def test_pattern_mining(store: GraphStore) -> None:
 
     again = mine_patterns(store, vectors_of, now=T0 + timedelta(days=30))
     assert again == patterns, "re-mining updates in place and keeps created_at"
-    assert write_patterns(store, again) == [] and store.count(NodeLabel.PATTERN) == 3
+    assert write_patterns(Store(store), again) == [] and store.count(NodeLabel.PATTERN) == 3
 
     store.upsert(Venture(id="beta", name="Beta Inc", sharing=Sharing.NONE, created_at=T0))
     assert [p.id for p in mine_patterns(store, vectors_of)] == [RAISE]
-    assert write_patterns(store, mine_patterns(store, vectors_of)) == [LINKEDIN, TIKTOK]
+    assert write_patterns(Store(store), mine_patterns(store, vectors_of)) == [LINKEDIN, TIKTOK]
     assert [p.id for p in store.scan(labels=[NodeLabel.PATTERN])] == [RAISE]
     assert store.edges_of([LINKEDIN, TIKTOK]) == []
 

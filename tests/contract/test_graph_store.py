@@ -231,3 +231,80 @@ def test_unindexed_tracking(store: GraphStore) -> None:
     assert store.unindexed() == []
     store.upsert(store.get("acme-d1").model_copy(update={"title": "Changed"}))
     assert ids(store.unindexed()) == ["acme-d1"]
+
+
+def test_delete_nodes_removes_them_and_their_relationships(store: GraphStore) -> None:
+    seed(store)
+    assert store.delete_nodes(["acme-d3", "acme-o3", "acme-o3b", "no-such-node"]) == 3
+    assert store.get_many(["acme-d3", "acme-o3", "acme-o3b"]) == {}
+    assert store.edges_of(["acme-d3", "acme-o3"]) == []
+    assert ids(store.neighbours("acme-b1", direction=Direction.IN)) == ["acme-d4", "acme-d5"]
+    assert store.delete_nodes([]) == 0
+
+
+def test_outcome_groups_aggregate_latest_outcomes_of_sharing_ventures(store: GraphStore) -> None:
+    seed(store)
+    store.upsert([Outcome(id="beta-o0", venture_id="beta", decision_id="beta-d0", score=0.9, observed_at=T0)])
+    groups = sorted(store.outcome_groups(["open"]), key=lambda g: (g.kind, g.venture_id))
+    # acme-d3 counts once, with its latest outcome (+0.75, not -0.25); beta shares nothing
+    assert [(g.kind, g.chosen, g.venture_id, g.decisions, g.total, g.wins) for g in groups] == [
+        ("architecture", None, "acme", 1, 0.5, 1),
+        ("channel", None, "acme", 1, 0.75, 1),
+    ]
+    assert [g.kind for g in store.outcome_groups(["open"], kind="channel")] == ["channel"]
+    assert store.outcome_groups(["open"], ventures=["beta"]) == []
+    both = store.outcome_groups(["open", "none"], kind="architecture")
+    assert sorted((g.venture_id, g.decisions, g.total) for g in both) == [("acme", 1, 0.5), ("beta", 1, 0.9)]
+
+
+def test_read_only_store_reads_and_refuses_writes(store: GraphStore, tmp_path) -> None:
+    from orgmind.config import Settings
+    from orgmind.errors import StoreUnavailable
+    from orgmind.graph import open_graph
+
+    seed(store)
+    if store.backend == "embedded":
+        settings = Settings(home=tmp_path)
+    else:
+        from tests.conftest import NEO4J_PASSWORD, NEO4J_URL, NEO4J_USER
+
+        settings = Settings(home=tmp_path, graph_url=NEO4J_URL, graph_user=NEO4J_USER, graph_password=NEO4J_PASSWORD)
+    reader = open_graph(settings, read_only=True)
+    try:
+        assert reader.count(NodeLabel.DECISION) == 7
+        assert reader.get("acme-d0") == store.get("acme-d0")
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            reader.upsert(Observation(id="ro-obs", venture_id="acme", text="Should not be written"))
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            reader.delete_nodes(["acme-d0"])
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            reader.put_api_key("k1", "{}")
+        store.put_api_key("k1", '{"id": "k1"}')
+        assert reader.get_api_key("k1") == '{"id": "k1"}' and reader.list_api_keys() == ['{"id": "k1"}']
+        store.upsert(Observation(id="late-obs", venture_id="acme", text="Written by the other handle"))
+        assert reader.get("late-obs") is not None  # a reader sees commits made next to it
+    finally:
+        reader.close()
+    assert store.get("ro-obs") is None and store.get("acme-d0") is not None
+
+
+def test_driver_errors_are_translated_on_every_call(store: GraphStore) -> None:
+    from orgmind.errors import StoreUnavailable
+
+    seed(store)
+    store.close()  # every later call meets a closed connection: the driver's error, translated
+    calls = [
+        lambda: store.count(),
+        lambda: store.get("acme-d0"),
+        lambda: store.list_nodes(NodeQuery(NodeLabel.DECISION)),
+        lambda: store.outcome_groups(["open"]),
+        lambda: store.upsert(Observation(id="late", venture_id="acme", text="After close")),
+        lambda: store.delete_nodes(["acme-d0"]),
+        lambda: store.mark_indexed(["acme-d0"]),
+        lambda: store.put_api_key("k1", "{}"),
+        lambda: store.get_api_key("k1"),
+        lambda: store.list_api_keys(),
+    ]
+    for call in calls:
+        with pytest.raises(StoreUnavailable):
+            call()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orgmind.errors import InvalidArgument
+from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import Direction
 from orgmind.mind import OrgMind
 from orgmind.models import (
@@ -19,7 +19,7 @@ from orgmind.models import (
     RelType,
     WakeUp,
 )
-from orgmind.retrieval.brief import SCHEMA
+from orgmind.brief.render import SCHEMA
 from orgmind.retrieval.tokens import count_tokens
 from orgmind.sample import DEFAULT_END, ROLES, VENTURES
 
@@ -117,9 +117,8 @@ def test_renderings(mind: OrgMind) -> None:
 
 
 def test_bad_wake_up_arguments(mind: OrgMind) -> None:
-    with pytest.raises(InvalidArgument) as caught:
+    with pytest.raises(NotFound):
         mind.wake_up("atlantis", "cto")
-    assert caught.value.field == "venture"
     with pytest.raises(InvalidArgument) as caught:
         mind.wake_up("lumen", "cto", budget_tokens=10)
     assert caught.value.field == "budget_tokens"

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.models import Decision, DecisionStatus, Escalation, EscalationStatus, Node, NodeLabel, Venture
-from orgmind.synthesis.approvals import escalation_id, gate_decisions, pending_approvals, resolve
-from orgmind.synthesis.gates import DEFAULT_GATES, Policy, PolicyError, default_policy, load_policy
+from orgmind.approvals.lifecycle import escalation_id, gate_decisions, pending_approvals, resolve
+from orgmind.approvals.gates import DEFAULT_GATES, Policy, PolicyError, default_policy, load_policy
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -119,7 +120,7 @@ def test_re_recording_does_not_escalate_again_or_reset(graph: SqliteGraphStore) 
     assert stored(graph, "esc-d1").requested_at == NOW
     assert graph.count(NodeLabel.ESCALATION) == 1
 
-    resolve(graph, "esc-d1", True, "ada", None, NOW)
+    resolve(Store(graph), "esc-d1", True, "ada", None, NOW)
     record(graph, proposed)
     assert stored(graph, "d1").status == DecisionStatus.APPROVED
     assert stored(graph, "esc-d1").status == EscalationStatus.APPROVED
@@ -141,7 +142,7 @@ def test_cannot_execute_before_approval(graph: SqliteGraphStore) -> None:
 def test_approve_then_execute(graph: SqliteGraphStore) -> None:
     original = decision("stage_transition")
     record(graph, original)
-    escalation, approved = resolve(graph, "esc-d1", True, "ada", "go ahead", NOW + timedelta(hours=2))
+    escalation, approved = resolve(Store(graph), "esc-d1", True, "ada", "go ahead", NOW + timedelta(hours=2))
     assert approved.status == DecisionStatus.APPROVED == stored(graph, "d1").status
     assert escalation == stored(graph, "esc-d1")
     assert (escalation.status, escalation.resolver, escalation.note, escalation.resolved_at) == (
@@ -156,7 +157,7 @@ def test_approve_then_execute(graph: SqliteGraphStore) -> None:
 def test_reject_keeps_it_from_being_executed(graph: SqliteGraphStore) -> None:
     original = decision("security")
     record(graph, original)
-    escalation, rejected = resolve(graph, "esc-d1", False, "grace", "too risky", NOW)
+    escalation, rejected = resolve(Store(graph), "esc-d1", False, "grace", "too risky", NOW)
     assert escalation.status == EscalationStatus.REJECTED and rejected.status == DecisionStatus.REJECTED
     with pytest.raises(InvalidRecord, match="escalation esc-d1, rejected"):
         record(graph, original)
@@ -169,23 +170,23 @@ def test_resolution_is_final_and_one_transaction(graph: SqliteGraphStore, monkey
     writes: list[list[Node]] = []
     real = graph.upsert
     monkeypatch.setattr(graph, "upsert", lambda nodes, edges=(): (writes.append(list(nodes)), real(nodes, edges)))
-    resolve(graph, "esc-d1", True, "ada", None, NOW)
+    resolve(Store(graph), "esc-d1", True, "ada", None, NOW)
     assert [[n.id for n in batch] for batch in writes] == [["esc-d1", "d1"]]
     for approve in (True, False):
         with pytest.raises(InvalidArgument, match="already approved by ada") as caught:
-            resolve(graph, "esc-d1", approve, "grace", None, NOW)
+            resolve(Store(graph), "esc-d1", approve, "grace", None, NOW)
         assert caught.value.field == "escalation_id"
     assert stored(graph, "esc-d1").resolver == "ada"
     with pytest.raises(NotFound):
-        resolve(graph, "esc-nope", True, "ada", None, NOW)
+        resolve(Store(graph), "esc-nope", True, "ada", None, NOW)
     with pytest.raises(NotFound):
-        resolve(graph, "d1", True, "ada", None, NOW)
+        resolve(Store(graph), "d1", True, "ada", None, NOW)
 
 
 def test_resolver_is_required(graph: SqliteGraphStore) -> None:
     record(graph, decision("pricing"))
     with pytest.raises(InvalidArgument) as caught:
-        resolve(graph, "esc-d1", True, "  ", None, NOW)
+        resolve(Store(graph), "esc-d1", True, "  ", None, NOW)
     assert caught.value.field == "resolver"
     assert stored(graph, "esc-d1").status == EscalationStatus.PENDING
 
@@ -203,7 +204,7 @@ def test_escalations_cannot_be_resolved_by_recording_them(graph: SqliteGraphStor
     record(graph, escalation)  # unchanged: fine
     # a second, approved escalation cannot clear a decision another one still holds
     record(graph, Escalation(id="esc-2", venture_id="v1", decision_id="d1", gate="pricing_change"))
-    resolve(graph, "esc-2", True, "ada", None, NOW)
+    resolve(Store(graph), "esc-2", True, "ada", None, NOW)
     with pytest.raises(InvalidRecord, match="escalation esc-d1, pending"):
         record(graph, decision("pricing"))
 
@@ -216,7 +217,7 @@ def test_pending_approvals_oldest_first_by_venture(graph: SqliteGraphStore) -> N
     assert [(e.id, d.id) for e, d in pending_approvals(graph)] == [
         ("esc-early", "early"), ("esc-middle", "middle"), ("esc-late", "late")]
     assert [d.id for _, d in pending_approvals(graph, "v1")] == ["middle", "late"]
-    resolve(graph, "esc-middle", False, "ada", None, NOW)
+    resolve(Store(graph), "esc-middle", False, "ada", None, NOW)
     assert [d.id for _, d in pending_approvals(graph, "v1")] == ["late"]
 
 

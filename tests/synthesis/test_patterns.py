@@ -119,7 +119,7 @@ def small_history() -> list:
 def mind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgMind]:
     with OrgMind.open(home=tmp_path_factory.mktemp("patterns-home")) as opened:
         opened.record_many(small_history())
-        write_patterns(opened.graph, mine_patterns(opened.graph, opened.index.vectors.get_vectors, now=NOW))
+        write_patterns(opened.store, mine_patterns(opened.graph, opened.index.vectors.get_vectors, now=NOW))
         opened.reconcile()
         yield opened
 
@@ -138,7 +138,7 @@ def test_remining_is_idempotent(mind: OrgMind) -> None:
     before = list(mind.graph.scan(labels=[NodeLabel.PATTERN]))
     again = mine_patterns(mind.graph, mind.index.vectors.get_vectors, now=NOW + timedelta(days=7))
     assert again == before
-    assert write_patterns(mind.graph, again) == []
+    assert write_patterns(mind.store, again) == []
     assert list(mind.graph.scan(labels=[NodeLabel.PATTERN])) == before
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
+from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
 from orgmind.graph.base import Direction, GraphStore
 from orgmind.models import (
@@ -29,7 +30,7 @@ from orgmind.models import (
     RelType,
     validate,
 )
-from orgmind.synthesis.gates import Policy
+from orgmind.approvals.gates import Policy
 
 HELD = (DecisionStatus.PROPOSED, DecisionStatus.EXECUTED)  # a triggering decision is held from these
 CLEARED = (DecisionStatus.APPROVED, DecisionStatus.EXECUTED)  # need approval; stored ones are not re-gated
@@ -89,14 +90,15 @@ def pending_approvals(graph: GraphStore, venture: str | None = None) -> list[tup
 
 
 def resolve(
-    graph: GraphStore, escalation_id: str, approve: bool, resolver: str, note: str | None, now: datetime
+    store: Store, escalation_id: str, approve: bool, resolver: str, note: str | None, now: datetime
 ) -> tuple[Escalation, Decision]:
     """Approve or reject a pending escalation; its decision becomes approved or rejected.
 
-    Both are written in one transaction. Raises NotFound for an unknown id and InvalidArgument
+    Both are written in one commit (one graph transaction, then the indexes). Raises NotFound for an unknown id and InvalidArgument
     (``escalation_id``) when the escalation is already resolved, or naming a bad ``resolver``
     or ``note``.
     """
+    graph = store.graph
     escalation = graph.get(escalation_id)
     if not isinstance(escalation, Escalation):
         raise NotFound(f"no escalation with id {escalation_id!r}")
@@ -118,7 +120,7 @@ def resolve(
     decided = decision.model_copy(
         update={"status": DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED}
     )
-    graph.upsert([resolved, decided])
+    store.commit([resolved, decided])
     return resolved, decided
 
 

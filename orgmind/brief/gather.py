@@ -1,8 +1,8 @@
-"""The context injector: builds a wake-up brief by graph traversal plus vector search.
+"""Gathering a wake-up brief: candidate lines per section, by graph traversal plus search.
 
-Sections are gathered from the graph (brain, open items, recent history, patterns, guardrails)
-and from hybrid search (precedents: own venture first, then ventures that share openly), then
-packed into the token budget by priority: the first lines of every section before the rest.
+Sections are gathered from the graph (brain, open items, recent history, patterns), from hybrid
+search (precedents: own venture first, then ventures that share openly) and from the approval
+gates, received as data (guardrails). ``orgmind.brief.pack`` then fits them into the budget.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from orgmind.graph.base import Direction, GraphStore, NodeQuery
 from orgmind.models import (
     BrainVersion,
+    Decision,
     DecisionStatus,
     Escalation,
     EscalationStatus,
@@ -24,11 +25,10 @@ from orgmind.models import (
     RelType,
     Venture,
 )
-from orgmind.retrieval.brief import BriefLine, BriefSection, header, outcome_words, render_markdown, when
+from orgmind.brief.render import BriefLine, outcome_words, when
+from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.search import HybridSearch, SearchRequest
 from orgmind.retrieval.tenancy import visible_ventures
-from orgmind.retrieval.tokens import count_tokens
-from orgmind.synthesis.gates import DEFAULT_GATES, Gate
 
 TITLES = {
     "current_brain": "Current brain",
@@ -39,8 +39,15 @@ TITLES = {
     "guardrails": "Guardrails: these need human approval",
 }
 READING_ORDER = tuple(TITLES)
-PRIORITY = ("guardrails", "open_items", "current_brain", "precedents", "recent_history", "platform_patterns")
-FIRST_PASS_LINES = 2
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """An approval gate as a brief states it: its name, what it means, the kinds it covers."""
+
+    name: str
+    description: str
+    kinds: tuple[str, ...]
 
 
 @dataclass
@@ -50,20 +57,13 @@ class Draft:
     lines: dict[str, list[BriefLine]] = field(default_factory=lambda: {name: [] for name in TITLES})
 
 
-@dataclass(frozen=True)
-class PackedBrief:
-    sections: tuple[BriefSection, ...]
-    tokens: int
-    ranks: list[tuple[str, int, str]]  # (section, rank, node id) for attribution
-
-
 class ContextInjector:
-    """Gathers, ranks and packs what an agent should know when it wakes up."""
+    """Gathers and ranks what an agent should know when it wakes up."""
 
-    def __init__(self, graph: GraphStore, search: HybridSearch, gates: Sequence[Gate] = DEFAULT_GATES) -> None:
+    def __init__(self, graph: GraphStore, search: HybridSearch, guardrails: Sequence[Guardrail] = ()) -> None:
         self.graph = graph
         self.search = search
-        self.gates = tuple(gates)
+        self.guardrails = tuple(guardrails)
 
     def latest_brain(self, venture: str, role: str) -> BrainVersion | None:
         """The newest brain version of the venture for this role (or for the whole venture)."""
@@ -87,7 +87,7 @@ class ContextInjector:
         draft.lines["guardrails"] = [
             BriefLine(text=f"{gate.name.replace('_', ' ')}: {gate.description} (kinds: {', '.join(gate.kinds)})",
                       cites=(), policy=gate.name)
-            for gate in self.gates
+            for gate in self.guardrails
         ]
         return draft
 
@@ -123,7 +123,9 @@ class ContextInjector:
         ]
         decisions = self.graph.get_many([e.decision_id for e in escalations])
         for escalation in escalations:
-            decision = decisions[escalation.decision_id]
+            decision = decisions.get(escalation.decision_id)
+            if not isinstance(decision, Decision):
+                continue
             lines.append(BriefLine(
                 text=f"Awaiting human approval ({escalation.gate.replace('_', ' ')}) since "
                 f"{when(escalation.requested_at, now)}: [{decision.role}] {decision.title}",
@@ -153,7 +155,7 @@ class ContextInjector:
 
     def _precedents(self, venture: Venture, task: str, now: datetime) -> list[BriefLine]:
         shared = [v for v in visible_ventures(self.graph, venture.id, "platform") if v != venture.id]
-        hits = []
+        hits: list[Hit] = []
         for scope in ([venture.id], shared):
             if scope:
                 found = self.search.search(SearchRequest(
@@ -164,7 +166,7 @@ class ContextInjector:
                  if isinstance(v, Venture)}
         return [
             BriefLine(
-                text=f"{'' if h.venture == venture.id else names.get(h.venture, h.venture) + ', '}"
+                text=f"{'' if h.venture == venture.id else names.get(h.venture or '', h.venture or '') + ', '}"
                 f"{when(h.timestamp, now)}: {h.text.split('. ')[0].rstrip('.')} → {outcome_words(h.outcome)}",
                 cites=(h.id, h.outcome.id),
             )
@@ -180,44 +182,3 @@ class ContextInjector:
             BriefLine(text=p.text, cites=(p.id,))
             for p, _ in ranked
         ]
-
-
-def pack(
-    draft: Draft, budget: int, venture_name: str, role: str, task: str | None, built_at: datetime
-) -> PackedBrief:
-    """Choose lines by section priority so the rendered Markdown fits ``budget`` tokens.
-
-    WordPiece counts whitespace-separated pieces independently, so the brief's token count is
-    the sum of its lines' counts; the result is still re-counted and trimmed if it were over.
-    """
-    used = sum(count_tokens(line) for line in header(venture_name, role, task, built_at))
-    chosen: dict[str, list[BriefLine]] = {name: [] for name in TITLES}
-    for quota in (FIRST_PASS_LINES, None):
-        for name in PRIORITY:
-            candidates = draft.lines[name]
-            for line in candidates[len(chosen[name]) : quota]:
-                cost = count_tokens(line.render()) + (0 if chosen[name] else count_tokens(f"## {TITLES[name]}"))
-                if used + cost > budget:
-                    break
-                chosen[name].append(line)
-                used += cost
-    def sections_of(lines: dict[str, list[BriefLine]]) -> tuple[BriefSection, ...]:
-        return tuple(
-            BriefSection(name=name, title=TITLES[name], lines=tuple(lines[name])) for name in READING_ORDER if lines[name]
-        )
-
-    sections = sections_of(chosen)
-    used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
-    while used > budget and any(chosen.values()):
-        lowest = next(name for name in reversed(PRIORITY) if chosen[name])
-        chosen[lowest].pop()
-        sections = sections_of(chosen)
-        used = count_tokens(render_markdown(venture_name, role, task, built_at, sections))
-    ranks = [
-        (section.name, rank, node_id)
-        for section in sections
-        for rank, line in enumerate(section.lines, start=1)
-        for node_id in line.cites
-    ]
-    return PackedBrief(sections, used, ranks)
-

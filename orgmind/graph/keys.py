@@ -1,4 +1,4 @@
-"""Helpers both backends use to store records: sort keys and the relationships a node owns."""
+"""Storage keys both backends share: the sort key of a node and the relationships it owns."""
 
 from __future__ import annotations
 

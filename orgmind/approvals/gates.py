@@ -86,7 +86,7 @@ class Condition(BaseModel):
         actual = context.get(self.field)
         if actual is None or (self.op in _ORDERED and not _is_number(actual)):
             return None
-        if self.absolute and _is_number(actual):
+        if self.absolute and isinstance(actual, (int, float)):
             actual = abs(actual)
         if self.op == "in":
             return actual in self.value

@@ -1,0 +1,1 @@
+"""Approval gates (the policy) and the approval lifecycle of gated decisions."""

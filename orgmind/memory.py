@@ -1,0 +1,154 @@
+"""The memory service: record and import history, recall it, and summarise what is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orgmind.core.store import Store
+from orgmind.errors import InvalidArgument, NotFound
+from orgmind.export import export_lines
+from orgmind.graph.base import DecisionWithOutcomes, NodeQuery
+from orgmind.graph.queries import ALL
+from orgmind.importer import ImportReport, import_jsonl
+from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
+from orgmind.retrieval.documents import document_text
+from orgmind.retrieval.tenancy import Scope, visible_ventures
+
+if TYPE_CHECKING:  # the search stack is imported on the first search, not by read-only commands
+    from orgmind.retrieval.hits import Hit
+    from orgmind.retrieval.search import HybridSearch, SearchRequest
+
+RecordLike = Node | Mapping[str, Any]
+Gate = Callable[[list[Node]], list[Node]]
+"""The approval gates, as a function from records to the records to write instead."""
+
+COUNTED = (NodeLabel.DECISION, NodeLabel.OUTCOME, NodeLabel.OBSERVATION, NodeLabel.ESCALATION)
+
+
+def as_node(obj: RecordLike) -> Node:
+    """A record model, or a mapping with a ``type`` field validated into one."""
+    if isinstance(obj, Node):
+        return obj
+    data = dict(obj)
+    return parse_record(str(data.pop("type", "")), data)
+
+
+@dataclass(frozen=True)
+class VentureStats:
+    """What the store holds for one venture: counts per label and its latest decisions."""
+
+    venture: Venture
+    counts: dict[str, int]
+    recent: list[DecisionWithOutcomes]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """As JSON: the venture, the counts and each recent decision with its outcomes."""
+        return {
+            "venture": self.venture.to_json_dict(),
+            "counts": dict(self.counts),
+            "recent": [
+                {"decision": item.decision.to_json_dict(), "outcomes": [o.to_json_dict() for o in item.outcomes]}
+                for item in self.recent
+            ],
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> VentureStats:
+        """The inverse of ``to_json_dict``."""
+        return cls(
+            venture=Venture.model_validate(data["venture"]),
+            counts={str(label): int(n) for label, n in data["counts"].items()},
+            recent=[
+                DecisionWithOutcomes(
+                    Decision.model_validate(item["decision"]),
+                    tuple(Outcome.model_validate(o) for o in item["outcomes"]),
+                )
+                for item in data["recent"]
+            ],
+        )
+
+
+class MemoryService:
+    """Writing history (gated, or imported as it happened) and reading it back."""
+
+    def __init__(self, store: Store, gate: Gate) -> None:
+        self.store = store
+        self.gate = gate
+        self._search: HybridSearch | None = None
+
+    @property
+    def search(self) -> HybridSearch:
+        """Hybrid search over the store's indexes."""
+        if self._search is None:
+            from orgmind.retrieval.search import HybridSearch
+
+            self._search = HybridSearch(self.store.graph, self.store.index)
+        return self._search
+
+    def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
+        """Validate, gate and commit records; returns them as stored."""
+        nodes = self.gate([as_node(obj) for obj in objs])
+        self.store.commit(nodes)
+        return nodes
+
+    def import_jsonl(
+        self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
+    ) -> ImportReport:
+        """Import a JSONL file as history (no approval gates); bad lines reported, good ones kept."""
+        return import_jsonl(
+            self.store.graph, Path(path), write=self.store.commit, batch_size=batch_size, on_commit=on_commit
+        )
+
+    def recall(self, request: SearchRequest) -> list[Hit]:
+        """Run a search after reconciling any index write that failed."""
+        self.store.ensure_indexed()
+        return self.search.search(request)
+
+    def search_request(
+        self, query: str, venture: str | None, scope: Scope, k: int, **filters: Any
+    ) -> SearchRequest:
+        """A checked search request over the ventures ``venture`` may see in ``scope``."""
+        if not query.strip():
+            raise InvalidArgument("query", "must not be empty")
+        if k < 1:
+            raise InvalidArgument("k", "must be at least 1")
+        from orgmind.retrieval.search import SearchRequest
+
+        return SearchRequest(
+            query=query, venture_ids=visible_ventures(self.store.graph, venture, scope), k=k, **filters
+        )
+
+    def decision(self, decision_id: str) -> Decision:
+        """A stored decision; NotFound otherwise."""
+        decision = self.store.graph.get(decision_id)
+        if not isinstance(decision, Decision):
+            raise NotFound(f"no decision with id {decision_id!r}")
+        return decision
+
+    def export(self, venture: str) -> list[dict[str, Any]]:
+        """Every record of a venture as import lines; NotFound for an unknown venture."""
+        if not isinstance(self.store.graph.get(venture), Venture):
+            raise NotFound(f"no venture with id {venture!r}")
+        return export_lines(self.store.graph, venture)
+
+    def similar_text(self, decision: Decision) -> str:
+        """The text a decision is searched by."""
+        return document_text(decision) or decision.title
+
+    def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
+        """Per venture (oldest first; all, or those named): counts of decisions, outcomes,
+        observations, escalations and its three latest decisions with their outcomes."""
+        graph = self.store.graph
+        listed = graph.list_nodes(NodeQuery(NodeLabel.VENTURE, limit=ALL, newest_first=False))
+        return [
+            VentureStats(
+                venture=venture,
+                counts={label.value: graph.count(label, venture.id) for label in COUNTED},
+                recent=graph.decisions_with_outcomes(venture_id=venture.id, limit=3),
+            )
+            for venture in listed
+            if isinstance(venture, Venture) and (ventures is None or venture.id in ventures)
+        ]
