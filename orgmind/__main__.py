@@ -1,5 +1,5 @@
 """``python -m orgmind``: the command line."""
 
-from orgmind.cli import main
+from orgmind.entry import main
 
 main()

@@ -17,6 +17,7 @@ from orgmind.memory import VentureStats
 from orgmind.mind import OrgMind
 from orgmind.models import Decision, Escalation, Node, Pattern, import_line
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
+from orgmind.service.commands import register as register_service_commands
 
 if TYPE_CHECKING:
     from orgmind.retrieval.hits import Hit
@@ -468,6 +469,9 @@ def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sam
     typer.echo(f"\nThe Lumen Analytics CTO wakes up to: {DEMO_TASK}\n")
     typer.echo(brief.to_markdown(), nl=False)
     typer.echo(f"\n({brief.tokens}/{brief.budget} tokens; recorded as wake-up {brief.wakeup_id})")
+
+
+register_service_commands(app)
 
 
 def main() -> None:

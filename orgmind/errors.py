@@ -11,6 +11,7 @@ Qdrant) are translated at the boundary where they occur::
      │    ├── InvalidArgument        a call's argument is wrong (bad scope, empty query, ...)
      │    └── PolicyError            an approval policy file is unusable; names file, line and key
      ├── NotFound               no node with that id (an unknown venture, decision, escalation, ...)
+     ├── PermissionDenied       the caller's API key does not cover that venture or action
      ├── ReadOnly               a write or search on a store opened read-only
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
@@ -32,6 +33,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "OrgmindError",
+    "PermissionDenied",
     "PolicyError",
     "ReadOnly",
     "StoreLocked",
@@ -110,3 +112,7 @@ class PolicyError(InvalidInput):
         self.file, self.line, self.key = file, line, key
         where = f"{file}:{line}" if line else file
         self.args = (f"{where}: {key}: {reason}" if key else f"{where}: {reason}",)
+
+
+class PermissionDenied(OrgmindError):
+    """The API key in use does not cover the venture, or lacks the scope (read, write, approve)."""

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
+from orgmind.export import export_lines
 from orgmind.graph.base import DecisionWithOutcomes, NodeQuery
 from orgmind.graph.queries import ALL
 from orgmind.importer import ImportReport, import_jsonl
-from orgmind.models import Decision, Node, NodeLabel, Venture, parse_record
+from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.tenancy import Scope, visible_ventures
 
@@ -42,6 +43,32 @@ class VentureStats:
     venture: Venture
     counts: dict[str, int]
     recent: list[DecisionWithOutcomes]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """As JSON: the venture, the counts and each recent decision with its outcomes."""
+        return {
+            "venture": self.venture.to_json_dict(),
+            "counts": dict(self.counts),
+            "recent": [
+                {"decision": item.decision.to_json_dict(), "outcomes": [o.to_json_dict() for o in item.outcomes]}
+                for item in self.recent
+            ],
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> VentureStats:
+        """The inverse of ``to_json_dict``."""
+        return cls(
+            venture=Venture.model_validate(data["venture"]),
+            counts={str(label): int(n) for label, n in data["counts"].items()},
+            recent=[
+                DecisionWithOutcomes(
+                    Decision.model_validate(item["decision"]),
+                    tuple(Outcome.model_validate(o) for o in item["outcomes"]),
+                )
+                for item in data["recent"]
+            ],
+        )
 
 
 class MemoryService:
@@ -101,21 +128,27 @@ class MemoryService:
             raise NotFound(f"no decision with id {decision_id!r}")
         return decision
 
+    def export(self, venture: str) -> list[dict[str, Any]]:
+        """Every record of a venture as import lines; NotFound for an unknown venture."""
+        if not isinstance(self.store.graph.get(venture), Venture):
+            raise NotFound(f"no venture with id {venture!r}")
+        return export_lines(self.store.graph, venture)
+
     def similar_text(self, decision: Decision) -> str:
         """The text a decision is searched by."""
         return document_text(decision) or decision.title
 
-    def stats(self) -> list[VentureStats]:
-        """Per venture (oldest first): counts of decisions, outcomes, observations, escalations
-        and its three latest decisions with their outcomes."""
+    def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
+        """Per venture (oldest first; all, or those named): counts of decisions, outcomes,
+        observations, escalations and its three latest decisions with their outcomes."""
         graph = self.store.graph
-        ventures = graph.list_nodes(NodeQuery(NodeLabel.VENTURE, limit=ALL, newest_first=False))
+        listed = graph.list_nodes(NodeQuery(NodeLabel.VENTURE, limit=ALL, newest_first=False))
         return [
             VentureStats(
                 venture=venture,
                 counts={label.value: graph.count(label, venture.id) for label in COUNTED},
                 recent=graph.decisions_with_outcomes(venture_id=venture.id, limit=3),
             )
-            for venture in ventures
-            if isinstance(venture, Venture)
+            for venture in listed
+            if isinstance(venture, Venture) and (ventures is None or venture.id in ventures)
         ]

@@ -204,9 +204,14 @@ class OrgMind:
         )
         return self.memory.recall(request)
 
-    def stats(self) -> list[VentureStats]:
-        """What the store holds, per venture: counts by label and the latest decisions."""
-        return self.memory.stats()
+    def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
+        """What the store holds, per venture (all, or those named): counts by label and the
+        latest decisions."""
+        return self.memory.stats(ventures)
+
+    def export(self, venture: str) -> list[dict[str, Any]]:
+        """Every record of a venture as import lines (re-importable; see docs/import-format.md)."""
+        return self.memory.export(venture)
 
     # ---- approvals -----------------------------------------------------------------------------
 

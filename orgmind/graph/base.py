@@ -158,6 +158,20 @@ class GraphStore(ABC):
     def close(self) -> None:
         """Release connections and files."""
 
+    # ---- API keys of the service (see orgmind/keys.py), kept apart from the record graph ----
+
+    @abstractmethod
+    def put_api_key(self, key_id: str, data: str) -> None:
+        """Insert or replace a stored API key (its JSON, which holds only a digest of the key)."""
+
+    @abstractmethod
+    def get_api_key(self, key_id: str) -> str | None:
+        """The stored JSON of an API key, or None."""
+
+    @abstractmethod
+    def list_api_keys(self) -> list[str]:
+        """The stored JSON of every API key."""
+
     # ---- shared behaviour ---------------------------------------------------------------------
 
     def upsert(self, nodes: Node | Sequence[Node], edges: Sequence[Edge] = ()) -> None:

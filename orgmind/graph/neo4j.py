@@ -23,11 +23,13 @@ from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
 
 BASE_LABEL = "OrgNode"
+KEY_LABEL = "OrgApiKey"
 
 _SCHEMA = [
     f"CREATE CONSTRAINT orgmind_node_id IF NOT EXISTS FOR (n:{BASE_LABEL}) REQUIRE n.id IS UNIQUE",
     f"CREATE INDEX orgmind_node_venture IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n.venture_id)",
     f"CREATE INDEX orgmind_node_indexed IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n._indexed)",
+    f"CREATE CONSTRAINT orgmind_api_key_id IF NOT EXISTS FOR (k:{KEY_LABEL}) REQUIRE k.id IS UNIQUE",
     *(
         f"CREATE INDEX orgmind_{label.value.lower()}_{name} IF NOT EXISTS"
         f" FOR (n:{label.value}) ON ({columns})"
@@ -302,6 +304,21 @@ class Neo4jGraphStore(GraphStore):
                 ids=list(ids),
             ).consume()
         )
+
+    def put_api_key(self, key_id: str, data: str) -> None:
+        self._run_write(
+            lambda tx: tx.run(
+                f"MERGE (k:{KEY_LABEL} {{id: $id}}) SET k.data = $data", id=key_id, data=data
+            ).consume()
+        )
+
+    def get_api_key(self, key_id: str) -> str | None:
+        rows = self._read(f"MATCH (k:{KEY_LABEL} {{id: $id}}) RETURN k.data AS data", id=key_id)
+        return str(rows[0]["data"]) if rows else None
+
+    def list_api_keys(self) -> list[str]:
+        rows = self._read(f"MATCH (k:{KEY_LABEL}) RETURN k.data AS data ORDER BY k.id")
+        return [str(r["data"]) for r in rows]
 
     def close(self) -> None:
         self._driver.close()

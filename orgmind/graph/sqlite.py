@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (src, type, dst)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (dst, type);
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 _SQL_OUTCOME_GROUPS = """
@@ -359,3 +360,20 @@ class SqliteGraphStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def put_api_key(self, key_id: str, data: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO api_keys (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                (key_id, data),
+            )
+
+    def get_api_key(self, key_id: str) -> str | None:
+        with self._reading() as db:
+            row = db.execute("SELECT data FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def list_api_keys(self) -> list[str]:
+        with self._reading() as db:
+            rows = db.execute("SELECT data FROM api_keys ORDER BY id").fetchall()
+        return [str(data) for (data,) in rows]

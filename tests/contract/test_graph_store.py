@@ -277,6 +277,10 @@ def test_read_only_store_reads_and_refuses_writes(store: GraphStore, tmp_path) -
             reader.upsert(Observation(id="ro-obs", venture_id="acme", text="Should not be written"))
         with pytest.raises(StoreUnavailable, match="read-only"):
             reader.delete_nodes(["acme-d0"])
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            reader.put_api_key("k1", "{}")
+        store.put_api_key("k1", '{"id": "k1"}')
+        assert reader.get_api_key("k1") == '{"id": "k1"}' and reader.list_api_keys() == ['{"id": "k1"}']
         store.upsert(Observation(id="late-obs", venture_id="acme", text="Written by the other handle"))
         assert reader.get("late-obs") is not None  # a reader sees commits made next to it
     finally:
@@ -297,6 +301,9 @@ def test_driver_errors_are_translated_on_every_call(store: GraphStore) -> None:
         lambda: store.upsert(Observation(id="late", venture_id="acme", text="After close")),
         lambda: store.delete_nodes(["acme-d0"]),
         lambda: store.mark_indexed(["acme-d0"]),
+        lambda: store.put_api_key("k1", "{}"),
+        lambda: store.get_api_key("k1"),
+        lambda: store.list_api_keys(),
     ]
     for call in calls:
         with pytest.raises(StoreUnavailable):
