@@ -181,9 +181,9 @@ class _Calls:
 
     @staticmethod
     def wake_up(venture: str, role: str, task: str | None, budget_tokens: int, agent_id: str | None,
-                now: datetime | None) -> _Call[WakeUpBrief]:
+                ref: str | None, now: datetime | None) -> _Call[WakeUpBrief]:
         body = {"venture": venture, "role": role, "task": task, "budget_tokens": budget_tokens,
-                "agent_id": agent_id, "now": _dt(now)}
+                "agent_id": agent_id, "ref": ref, "now": _dt(now)}
         return _Call("POST", "/v1/wake-up", _brief, json=body, headers={"Accept": "application/json"})
 
     @staticmethod
@@ -271,8 +271,8 @@ class Client:
         return self._run(_Calls.similar_decisions(decision_id, text, venture, scope, k, now))
 
     def wake_up(self, venture: str, role: str, task: str | None = None, budget_tokens: int = 1200, *,
-                agent_id: str | None = None, now: datetime | None = None) -> WakeUpBrief:
-        return self._run(_Calls.wake_up(venture, role, task, budget_tokens, agent_id, now))
+                agent_id: str | None = None, ref: str | None = None, now: datetime | None = None) -> WakeUpBrief:
+        return self._run(_Calls.wake_up(venture, role, task, budget_tokens, agent_id, ref, now))
 
     def synthesize(self, venture: str, role: str | None = None, *, now: datetime | None = None) -> SynthesisResult:
         return self._run(_Calls.synthesize(venture, role, now))
@@ -352,8 +352,9 @@ class AsyncClient:
         return await self._run(_Calls.similar_decisions(decision_id, text, venture, scope, k, now))
 
     async def wake_up(self, venture: str, role: str, task: str | None = None, budget_tokens: int = 1200, *,
-                      agent_id: str | None = None, now: datetime | None = None) -> WakeUpBrief:
-        return await self._run(_Calls.wake_up(venture, role, task, budget_tokens, agent_id, now))
+                      agent_id: str | None = None, ref: str | None = None,
+                      now: datetime | None = None) -> WakeUpBrief:
+        return await self._run(_Calls.wake_up(venture, role, task, budget_tokens, agent_id, ref, now))
 
     async def synthesize(self, venture: str, role: str | None = None, *,
                          now: datetime | None = None) -> SynthesisResult:

@@ -279,6 +279,7 @@ class OrgMind:
         budget_tokens: int = 1200,
         *,
         agent_id: str | None = None,
+        ref: str | None = None,
         now: datetime | None = None,
     ) -> WakeUpBrief:
         """Build the brief an agent receives when it wakes up, and record the wake-up.
@@ -286,8 +287,9 @@ class OrgMind:
         The WakeUp and Brief nodes and the Brief's INCLUDED links (section, rank) to everything
         it cites are written in one transaction. Record decisions with ``wakeup_id`` set to the
         returned brief's ``wakeup_id`` so their outcomes trace back to what the agent was told.
+        ``ref`` keeps the orchestrator's id of the run on the WakeUp.
         """
-        return self.briefs.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, now=now)
+        return self.briefs.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, ref=ref, now=now)
 
     # ---- lifecycle -----------------------------------------------------------------------------
 

@@ -250,6 +250,8 @@ class WakeUp(Node):
     agent_id: Id | None = None
     task: OptionalText | None = None
     brain_version_id: Id | None = None
+    ref: Name | None = None
+    """The orchestrator's id of this wake-up (e.g. ``paperclip-run:<run id>``)."""
     started_at: UtcDatetime = Field(default_factory=utc_now)
 
 

@@ -13,7 +13,7 @@ from orgmind.brief.render import WakeUpBrief
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import NodeQuery
-from orgmind.models import NodeLabel, Venture, WakeUp, utc_now
+from orgmind.models import NodeLabel, Venture, WakeUp, utc_now, validate
 from orgmind.retrieval.search import HybridSearch
 
 
@@ -32,6 +32,7 @@ class BriefService:
         budget_tokens: int = 1200,
         *,
         agent_id: str | None = None,
+        ref: str | None = None,
         now: datetime | None = None,
     ) -> WakeUpBrief:
         """Build the brief and record the wake-up (see ``OrgMind.wake_up``)."""
@@ -43,8 +44,9 @@ class BriefService:
             raise InvalidArgument("budget_tokens", f"must be at least {MIN_BUDGET}")
         self.store.ensure_indexed()
         now = now or utc_now()
-        wakeup = WakeUp(venture_id=venture, role=role, task=task, started_at=now,
-                        agent_id=agent_id or self._agent_of(venture, role))
+        wakeup = validate(WakeUp, {"venture_id": venture, "role": role, "task": task, "started_at": now, "ref": ref,
+                                   "agent_id": agent_id or self._agent_of(venture, role)})
+        assert isinstance(wakeup, WakeUp)
         brain = self.injector.latest_brain(venture, wakeup.role)
         draft = self.injector.draft(venture_node, wakeup.role, task, now, brain)
         packed = pack(draft, budget_tokens, venture_node.name, wakeup.role, task, now)

@@ -121,11 +121,12 @@ def similar_decisions(state: ServiceState, key: ApiKey, decision_id: str | None 
 
 
 def wake_up(state: ServiceState, key: ApiKey, venture: str, role: str, task: str | None = None,
-            budget_tokens: int = 1200, *, agent_id: str | None = None, now: datetime | None = None) -> WakeUpBrief:
+            budget_tokens: int = 1200, *, agent_id: str | None = None, ref: str | None = None,
+            now: datetime | None = None) -> WakeUpBrief:
     key.require_scope("read")
     key.require_venture(venture)
     with state.write() as mind:  # records the WakeUp and its Brief: a write
-        return mind.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, now=now)
+        return mind.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, ref=ref, now=now)
 
 
 def synthesize(state: ServiceState, key: ApiKey, venture: str, role: str | None = None, *,

@@ -130,7 +130,7 @@ def similar_decisions(body: SimilarIn, state: State, key: Key) -> list[Hit]:
 def wake_up(body: WakeUpIn, request: Request, state: State, key: Key) -> Response:
     """Build and record the brief an agent receives when it wakes up."""
     brief = ops.wake_up(state, key, body.venture, body.role, body.task, body.budget_tokens,
-                        agent_id=body.agent_id, now=body.now)
+                        agent_id=body.agent_id, ref=body.ref, now=body.now)
     if MARKDOWN in request.headers.get("accept", ""):
         return PlainTextResponse(brief.to_markdown(), media_type=MARKDOWN)
     return Response(json.dumps({**brief.to_json(), "venture_name": brief.venture_name}),

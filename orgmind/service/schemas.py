@@ -54,6 +54,7 @@ class WakeUpIn(Body):
     task: str | None = Field(None, max_length=10_000)
     budget_tokens: int = Field(1200, ge=1, le=100_000)
     agent_id: str | None = None
+    ref: str | None = Field(None, max_length=200, description="The orchestrator's id of this run.")
     now: datetime | None = None
 
 

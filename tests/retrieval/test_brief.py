@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orgmind.errors import InvalidArgument, NotFound
+from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
 from orgmind.graph.base import Direction
 from orgmind.mind import OrgMind
 from orgmind.models import (
@@ -152,3 +152,12 @@ def test_with_a_task_lines_under_the_relevance_floor_are_left_out(mind: OrgMind)
     assert len(focused.section("recent_history").lines) < len(plain.section("recent_history").lines)
     first = mind.graph.get(focused.section("recent_history").lines[0].cites[0])
     assert isinstance(first, Decision) and first.kind == "architecture"
+
+
+def test_the_wake_up_keeps_the_orchestrators_run_id(mind: OrgMind) -> None:
+    brief = mind.wake_up("lumen", "cto", task="Pick a queue", ref="paperclip-run:7f3a", now=DEFAULT_END)
+    stored = mind.graph.get(brief.wakeup_id)
+    assert isinstance(stored, WakeUp) and stored.ref == "paperclip-run:7f3a"
+    with pytest.raises(InvalidRecord) as caught:
+        mind.wake_up("lumen", "cto", ref=" ", now=DEFAULT_END)
+    assert caught.value.field == "ref"

@@ -106,7 +106,7 @@ async function main() {
   const wakeup = wakeupId ? await omRecord(wakeupId) : null;
   check("the wake-up is recorded in orgmind with the issue as its task and the Paperclip run id",
     wakeup?.venture_id === VENTURE && wakeup?.role === "cto" && String(wakeup?.task).includes(issue.title) &&
-      String(wakeup?.task).includes(`paperclip-run:${report.runId}`), JSON.stringify(wakeup));
+      wakeup?.ref === `paperclip-run:${report.runId}`, JSON.stringify(wakeup));
 
   // 2. A decision recorded through the tool is in orgmind, linked to that wake-up and run.
   const decision = r.decision?.data?.decision;

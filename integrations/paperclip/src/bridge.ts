@@ -119,14 +119,12 @@ export class OrgmindBridge {
       if (!agent) throw new Error(`agent ${payload.agentId} not found`);
       const role = roleOf(config, agent);
       const issue = payload.issueId ? await this.ctx.issues.get(payload.issueId, event.companyId) : null;
-      // The WakeUp node has no field for an outside reference: its task names the run instead.
-      const task = issue
-        ? `${[issue.title, issue.description ?? ""].join("\n\n").trim().slice(0, 9_800)}\n\n[${runRef(payload.runId)}]`
-        : null;
+      const task = issue ? [issue.title, issue.description ?? ""].join("\n\n").trim().slice(0, 9_800) : null;
       await this.ensureVenture(config, client);
       const agentRecord = await this.ensureAgent(config, client, agent, role);
       const brief = await client.wakeUp({
         venture: config.venture, role, task, budget_tokens: config.briefBudgetTokens, agent_id: agentRecord,
+        ref: runRef(payload.runId),
       });
       const run: RunRecord = {
         venture: config.venture, role, agentId: agent.id, agentName: agent.name, issueId: issue?.id ?? null,

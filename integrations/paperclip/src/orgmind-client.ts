@@ -113,7 +113,7 @@ export class OrgmindClient {
     return answer.records;
   }
 
-  async wakeUp(input: { venture: string; role: string; task: string | null; budget_tokens: number; agent_id?: string }): Promise<Brief> {
+  async wakeUp(input: { venture: string; role: string; task: string | null; budget_tokens: number; agent_id?: string; ref?: string }): Promise<Brief> {
     return this.request<Brief>("POST", "/wake-up", input);
   }
 
