@@ -115,7 +115,7 @@ class ContextInjector:
         others = sorted({kind for gate in rest for kind in gate.kinds})
         if others:
             lines.append(BriefLine(text=f"Also gated: {', '.join(others)}", cites=(),
-                                   policy=", ".join(gate.name for gate in rest)))
+                                   policy="; ".join(gate.name for gate in rest)))
         return lines
 
     def _brain(

@@ -31,7 +31,7 @@ class BriefLine(BaseModel):
     text: str
     cites: tuple[str, ...]
     policy: str | None = None
-    """For a guardrail: the approval gate it states (a policy rule, not a node)."""
+    """For a guardrail: the approval gate it states (a policy rule, not a node); several are joined by "; "."""
 
     def render(self) -> str:
         source = ", ".join(self.cites) if self.cites else f"policy: {self.policy}"

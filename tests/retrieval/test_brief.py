@@ -130,7 +130,7 @@ def test_guardrails_in_full_only_for_the_kinds_the_task_touches(mind: OrgMind) -
     full, rest = lines[:-1], lines[-1]
     assert [line.policy for line in full] == ["pricing_change"]
     assert rest.text.startswith("Also gated: ") and "vendor" in rest.text and "pricing" not in rest.text
-    assert rest.policy and "pricing_change" not in rest.policy and "new_dependency" in rest.policy.split(", ")
+    assert rest.policy and "pricing_change" not in rest.policy and "new_dependency" in rest.policy.split("; ")
     assert "None" not in rest.render()
     untargeted = mind.wake_up("lumen", "ceo", budget_tokens=4000, now=DEFAULT_END)
     assert all(line.policy for line in untargeted.section("guardrails").lines)
