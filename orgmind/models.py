@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
 from pydantic import (
     AfterValidator,
@@ -459,6 +459,9 @@ def node_class(label: NodeLabel | str) -> type[Node]:
     return NODE_TYPES[NodeLabel(label)]
 
 
+NodeT = TypeVar("NodeT", bound=Node)
+
+
 def parse_record(record_type: str, data: dict[str, Any]) -> Node:
     """Validate ``data`` as a record of ``record_type`` (a name from ``RECORD_TYPE_NAMES``).
 
@@ -471,7 +474,7 @@ def parse_record(record_type: str, data: dict[str, Any]) -> Node:
     return validate(cls, data)
 
 
-def validate(cls: type[Node], data: dict[str, Any]) -> Node:
+def validate(cls: type[NodeT], data: dict[str, Any]) -> NodeT:
     """``cls.model_validate(data)`` with pydantic's error turned into InvalidRecord."""
     try:
         return cls.model_validate(data)

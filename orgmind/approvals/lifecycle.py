@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
@@ -111,10 +110,10 @@ def resolve(
         raise NotFound(f"no decision with id {escalation.decision_id!r} (escalation {escalation_id!r})")
     status = EscalationStatus.APPROVED if approve else EscalationStatus.REJECTED
     try:
-        resolved = cast(Escalation, validate(Escalation, {
+        resolved = validate(Escalation, {
             **escalation.model_dump(), "status": status, "resolver": resolver, "note": note or None,
             "resolved_at": now,
-        }))
+        })
     except InvalidRecord as exc:
         raise InvalidArgument(exc.field, exc.reason) from None
     decided = decision.model_copy(

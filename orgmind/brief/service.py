@@ -46,7 +46,6 @@ class BriefService:
         now = now or utc_now()
         wakeup = validate(WakeUp, {"venture_id": venture, "role": role, "task": task, "started_at": now, "ref": ref,
                                    "agent_id": agent_id or self._agent_of(venture, role)})
-        assert isinstance(wakeup, WakeUp)
         brain = self.injector.latest_brain(venture, wakeup.role)
         draft = self.injector.draft(venture_node, wakeup.role, task, now, brain)
         packed = pack(draft, budget_tokens, venture_node.name, wakeup.role, task, now)
