@@ -7,31 +7,26 @@ every adapter test runs against each. ``lookup`` reads what the adapters stored.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from orgmind.client import Client
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.integrations import MemoryBackend
+from orgmind.keys import create_key
 from orgmind.mind import OrgMind
 from orgmind.models import Node
 from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
 from orgmind.sample import generate, write_jsonl
+from tests.service.conftest import free_port, start_server, stop_server
 
 VENTURE = "lumen"  # sharing open
 PRIVATE_VENTURE = "sprout"  # sharing none
-HAS_CLIENT = importlib.util.find_spec("orgmind.client") is not None
-BACKENDS = ["embedded", *(["client"] if HAS_CLIENT else [])]
+BACKENDS = ["embedded", "client"]
 Lookup = Callable[[str], Node | None]
 
 
@@ -77,41 +72,18 @@ def backend(request: pytest.FixtureRequest) -> MemoryBackend:
 @pytest.fixture(scope="session")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemoryBackend]:
     """``orgmind serve`` over the sample, and a ``Client`` for it with an admin key."""
-    # the service's modules, where the package has them
-    from orgmind.client import Client
-    from orgmind.keys import create_key
-
     home = tmp_path_factory.mktemp("integrations-served")
     with SqliteGraphStore(home / "graph.sqlite3") as graph:
         _, key = create_key(graph, "adapters", [], ["read", "write", "approve"], admin=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    log = home / "server.log"
-    env = {name: value for name, value in os.environ.items() if not name.startswith("ORGMIND_")}
-    server = subprocess.Popen([sys.executable, "-m", "orgmind", "--home", str(home), "serve", "--port", str(port)],
-                              env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    port = free_port()
+    server = start_server(home, port, home / "server.log")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while not ready(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"orgmind serve did not start: {log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        with Client(url, key) as opened:
+        with Client(f"http://127.0.0.1:{port}", key) as opened:
             report = opened.import_jsonl(write_jsonl(generate(decisions_per_venture=24), home / "sample.jsonl"))
             assert not report.rejected, report.rejected
             yield opened
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-
-
-def ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+        stop_server(server)
 
 
 @pytest.fixture
