@@ -123,6 +123,9 @@ def stats_command(
     """Show what the store holds, per venture."""
     with _open(ctx, read_only=True) as mind:
         summary = _summary(mind.stats())
+        skipped = sorted(mind.graph.skipped.items())
+    for node_id, (label, reason) in skipped:
+        typer.echo(f"warning: stored {label} {node_id} cannot be read and was skipped: {reason}", err=True)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

@@ -8,6 +8,7 @@ exists (in the same venture) before anything is written.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,8 +95,33 @@ class EscalationStatus(StrEnum):
     REJECTED = "rejected"
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Integers a record may hold: what both backends store exactly."""
+
+
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
+def _number(value: Any) -> Any:
+    """Refuse booleans where a number is meant (pydantic would read True as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    """A context value: a finite float, a 64-bit integer, a boolean or a short string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("integer out of the 64-bit range")
+    if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("contains a lone surrogate (not valid Unicode text)")
+    return value
 
 
 def _lowercase(value: Any) -> Any:
@@ -122,10 +148,17 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 LongText = Annotated[str, StringConstraints(max_length=100_000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-Scalar = Union[bool, int, float, Annotated[str, StringConstraints(max_length=500)]]
-Attributes = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar], Field(max_length=50)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Score = Annotated[float, Field(ge=-1.0, le=1.0)]
+Scalar = Annotated[
+    Union[bool, int, float, Annotated[str, StringConstraints(max_length=500)]], BeforeValidator(_scalar)
+]
+Key = Annotated[str, StringConstraints(max_length=64)]
+Attributes = Annotated[dict[Key, Scalar], Field(max_length=50)]
+Real = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+"""A finite number (no NaN, no infinity, no boolean)."""
+Unit = Annotated[Real, Field(ge=0.0, le=1.0)]
+Score = Annotated[Real, Field(ge=-1.0, le=1.0)]
+Count = Annotated[int, BeforeValidator(_number), Field(ge=0, le=INT64_MAX)]
+Metrics = Annotated[dict[Key, Real], Field(max_length=50)]
 
 
 @dataclass(frozen=True)
@@ -147,7 +180,7 @@ class Link:
 class Node(BaseModel):
     """Fields and behaviour shared by every node kind."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
 
     label: ClassVar[NodeLabel]
     id_prefix: ClassVar[str]
@@ -155,6 +188,13 @@ class Node(BaseModel):
     links: ClassVar[tuple[Link, ...]] = ()
 
     id: Id = Field(default_factory=lambda: "")
+
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data``; a bad field raises InvalidRecord naming it (as ``validate`` does)."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise invalid_record_from(exc, type(self).__name__) from None
 
     def model_post_init(self, __context: Any) -> None:
         if not self.id:
@@ -230,7 +270,7 @@ class BrainVersion(Node):
 
     venture_id: Id
     role: Slug | None = None
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[Count, Field(ge=1)]
     previous_id: Id | None = None
     summary: OptionalText = ""
     created_at: UtcDatetime = Field(default_factory=utc_now)
@@ -295,9 +335,7 @@ class Outcome(Node):
     decision_id: Id
     score: Score
     summary: OptionalText = ""
-    metrics: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], float], Field(max_length=50)] = Field(
-        default_factory=dict
-    )
+    metrics: Metrics = Field(default_factory=dict)
     observed_at: UtcDatetime = Field(default_factory=utc_now)
 
 
@@ -337,7 +375,7 @@ class Insight(Node):
     kind: Slug | None = None
     key: Name | None = None
     scope: Literal["venture", "role"] = "venture"
-    support: Annotated[int, Field(ge=0)] = 0
+    support: Count = 0
     effect: Score = 0.0
     interval_low: Score | None = None
     interval_high: Score | None = None
@@ -359,7 +397,7 @@ class Pattern(Node):
 
     text: Text
     kind: Slug | None = None
-    support: Annotated[int, Field(ge=0)] = 0
+    support: Count = 0
     effect: Score = 0.0
     consistency: Unit = 0.0
     venture_ids: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
@@ -378,8 +416,8 @@ class Brief(Node):
     venture_id: Id
     wakeup_id: Id
     role: Slug
-    tokens: Annotated[int, Field(ge=0)]
-    budget: Annotated[int, Field(ge=1)]
+    tokens: Count
+    budget: Annotated[Count, Field(ge=1)]
     content: LongText = ""
     built_at: UtcDatetime = Field(default_factory=utc_now)
 
@@ -406,7 +444,7 @@ class Escalation(Node):
 class Edge(BaseModel):
     """A relationship between two stored nodes, unique by (source, type, target)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     source: Id
     type: RelType
@@ -485,6 +523,9 @@ def validate(cls: type[NodeT], data: dict[str, Any]) -> NodeT:
 def invalid_record_from(exc: ValidationError, record_type: str) -> InvalidRecord:
     """The first error of a pydantic ValidationError as an InvalidRecord."""
     first = exc.errors(include_url=False)[0]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, InvalidRecord):  # raised by Node.__init__, which model_validate calls
+        return cause
     field = ".".join(str(part) for part in first["loc"]) or "(record)"
     reason = first["msg"]
     if first["type"] == "extra_forbidden":

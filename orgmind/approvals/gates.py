@@ -9,6 +9,7 @@ the gate is triggered anyway unless it says ``if_missing = "pass"``. The built-i
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 import tomllib
@@ -24,7 +25,7 @@ from orgmind.models import Decision, Scalar, Slug, Text
 
 DEFAULT_POLICY_FILE = "default_policy.toml"
 
-Threshold = Annotated[float, Field(ge=0, strict=True)]
+Threshold = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
 ContextKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Op = Literal[">", ">=", "<", "<=", "==", "!=", "in"]
 Loc = tuple[str | int, ...]
@@ -49,6 +50,10 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _finite(value: object) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
 def _show(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -71,6 +76,8 @@ class Condition(BaseModel):
     @classmethod
     def _fits_op(cls, value: Any, info: Any) -> Any:
         op = info.data.get("op")
+        if not all(_finite(v) for v in (value if isinstance(value, list) else [value])):
+            raise ValueError("must be finite (no inf or nan)")
         if op in _ORDERED and not _is_number(value):
             raise ValueError(f"{op!r} compares numbers; got {value!r}")
         if op == "in" and not (
@@ -138,11 +145,12 @@ class Gate(BaseModel):
 
 
 class Policy(BaseModel):
-    """The gates decisions are checked against. Gate names are unique."""
+    """The gates decisions are checked against. Gate names are unique; ``gates`` is required, so
+    a policy without gates says ``gates = []`` (an empty file is an error, never "no gates")."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    gates: tuple[Gate, ...] = ()
+    gates: tuple[Gate, ...]
 
     @model_validator(mode="after")
     def _unique_names(self) -> Policy:
@@ -194,10 +202,13 @@ def parse_policy(text: str, file: str) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        error = next((e for e in errors if e["type"] != "missing"), errors[0])  # a typo explains a gap
         cause = error.get("ctx", {}).get("error")
         loc = _data_loc(data, tuple(error["loc"]) + getattr(cause, "loc", ()))
         reason = "unknown key" if error["type"] == "extra_forbidden" else str(cause or error["msg"])
+        if error["type"] == "missing" and loc == ("gates",):
+            reason = "missing: list the gates, or write `gates = []` for a policy with none"
         raise PolicyError(file, _line_of(text, loc), _key_path(loc), reason) from None
 
 

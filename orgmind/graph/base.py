@@ -8,6 +8,8 @@ tests.
 
 from __future__ import annotations
 
+import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +17,23 @@ from datetime import datetime
 from enum import StrEnum
 
 import networkx as nx
+from pydantic import ValidationError
 
 from orgmind.errors import IdConflict, MissingReference
-from orgmind.models import Decision, Edge, Node, NodeLabel, Outcome, Pattern, RelType, derived_edges
+from orgmind.models import (
+    Decision,
+    Edge,
+    Node,
+    NodeLabel,
+    Outcome,
+    Pattern,
+    RelType,
+    derived_edges,
+    invalid_record_from,
+    node_class,
+)
+
+log = logging.getLogger(__name__)
 
 
 class Direction(StrEnum):
@@ -171,6 +187,44 @@ class GraphStore(ABC):
     @abstractmethod
     def list_api_keys(self) -> list[str]:
         """The stored JSON of every API key."""
+
+    # ---- reading stored nodes -----------------------------------------------------------------
+
+    @property
+    def skipped(self) -> dict[str, tuple[str, str]]:
+        """Stored nodes a read could not parse, by id: (label, reason). Reads skip them."""
+        found: dict[str, tuple[str, str]] | None = self.__dict__.get("_skipped")
+        if found is None:
+            found = self.__dict__["_skipped"] = {}
+        return found
+
+    def _parsed(self, rows: Iterable[tuple[str, str]]) -> list[Node]:
+        """Stored (label, JSON data) rows as nodes. A row that no longer parses (written before a
+        rule was tightened, or edited by hand) is skipped and remembered in ``skipped``, so no
+        stored record can make the store unreadable."""
+        nodes = []
+        for label, data in rows:
+            try:
+                nodes.append(node_class(label).model_validate_json(data))
+            except (ValidationError, ValueError, KeyError) as exc:
+                self._skip(label, data, exc)
+        return nodes
+
+    def _skip(self, label: str, data: str, exc: Exception) -> None:
+        try:
+            node_id = str(json.loads(data).get("id"))
+        except (ValueError, AttributeError):
+            node_id = "(unknown id)"
+        reason = str(invalid_record_from(exc, label) if isinstance(exc, ValidationError) else exc)
+        if node_id not in self.skipped:
+            log.warning("skipping stored %s %r: it cannot be read: %s", label, node_id, reason)
+        self.skipped[node_id] = (label, reason)
+
+    def unreadable_nodes(self) -> list[tuple[str, str, str]]:
+        """Every stored node that cannot be read, as (id, label, reason), by id. Reads the whole graph."""
+        self.skipped.clear()
+        self.scan()
+        return sorted((node_id, label, reason) for node_id, (label, reason) in self.skipped.items())
 
     # ---- shared behaviour ---------------------------------------------------------------------
 
@@ -376,10 +430,7 @@ def _problem(
     if existing is not None and (
         existing.label != node.label or existing.venture_id != node.owner_venture
     ):
-        where = f" in venture {existing.venture_id!r}" if existing.venture_id else ""
-        return IdConflict(
-            "id", f"{node.id!r} is already used by a {existing.label.value}{where}", record_type=record_type
-        )
+        return IdConflict("id", f"{node.id!r} is already used by another record", record_type=record_type)
     for link in node.links:
         for target in node.linked_ids(link):
             ref = known.get(target)

@@ -20,7 +20,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
 from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
 from orgmind.graph.keys import micros, owned_relationships
-from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
+from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
 BASE_LABEL = "OrgNode"
 KEY_LABEL = "OrgApiKey"
@@ -76,10 +76,6 @@ def _properties(node: Node) -> dict[str, Any]:
         _indexed=False,
     )
     return {k: v for k, v in props.items() if v is not None}
-
-
-def _load(record: Any) -> Node:
-    return node_class(record["label"]).model_validate_json(record["data"])
 
 
 class Neo4jGraphStore(GraphStore):
@@ -152,6 +148,9 @@ class Neo4jGraphStore(GraphStore):
         )
         return {r["id"]: NodeRef(NodeLabel(r["label"]), r["venture_id"]) for r in rows}
 
+    def _rows(self, rows: Iterable[Any]) -> list[Node]:
+        return self._parsed((r["label"], r["data"]) for r in rows)
+
     def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
         self._run_write(lambda tx: _write_in(tx, nodes, edges))
 
@@ -159,8 +158,7 @@ class Neo4jGraphStore(GraphStore):
         rows = self._read(
             f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids RETURN {_NODE_COLUMNS}", ids=list(ids)
         )
-        nodes = (_load(r) for r in rows)
-        return {n.id: n for n in nodes}
+        return {n.id: n for n in self._rows(rows)}
 
     def edges_of(
         self,
@@ -211,7 +209,7 @@ class Neo4jGraphStore(GraphStore):
             f" RETURN {_NODE_COLUMNS} ORDER BY n._ts {order}, n.id {order} LIMIT $limit",
             **params,
         )
-        return [_load(r) for r in rows]
+        return self._rows(rows)
 
     def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
         rows = self._read(
@@ -221,7 +219,9 @@ class Neo4jGraphStore(GraphStore):
         )
         found: dict[str, list[Outcome]] = {}
         for r in rows:
-            found.setdefault(r["decision_id"], []).append(Outcome.model_validate_json(r["data"]))
+            for outcome in self._rows([r]):
+                if isinstance(outcome, Outcome):
+                    found.setdefault(r["decision_id"], []).append(outcome)
         return found
 
     def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
@@ -287,7 +287,7 @@ class Neo4jGraphStore(GraphStore):
             f" RETURN {_NODE_COLUMNS} ORDER BY n._ts, n.id",
             **params,
         )
-        return [_load(r) for r in rows]
+        return self._rows(rows)
 
     def unindexed(self, limit: int = 1000) -> list[Node]:
         rows = self._read(
@@ -295,7 +295,7 @@ class Neo4jGraphStore(GraphStore):
             f" RETURN {_NODE_COLUMNS} ORDER BY n._ts, n.id LIMIT $limit",
             limit=limit,
         )
-        return [_load(r) for r in rows]
+        return self._rows(rows)
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
         self._run_write(

@@ -17,7 +17,7 @@ from pathlib import Path
 from orgmind.errors import StoreLocked, StoreUnavailable
 from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
 from orgmind.graph.keys import micros, owned_relationships
-from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
+from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
 SCHEMA_VERSION = 1
 
@@ -208,8 +208,8 @@ class SqliteGraphStore(GraphStore):
                 rows = db.execute(
                     f"SELECT id, label, data FROM nodes WHERE id IN ({_marks(len(chunk))})", chunk
                 )
-                for node_id, label, data in rows:
-                    found[node_id] = node_class(label).model_validate_json(data)
+                for node in self._parsed((label, data) for _, label, data in rows):
+                    found[node.id] = node
         return found
 
     def edges_of(
@@ -265,7 +265,7 @@ class SqliteGraphStore(GraphStore):
         )
         with self._reading() as db:
             rows = db.execute(sql, [*args, query.limit]).fetchall()
-        return [node_class(label).model_validate_json(data) for label, data in rows]
+        return self._parsed(rows)
 
     def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[Outcome]]:
         found: dict[str, list[Outcome]] = {}
@@ -278,7 +278,9 @@ class SqliteGraphStore(GraphStore):
                     chunk,
                 )
                 for decision_id, data in rows:
-                    found.setdefault(decision_id, []).append(Outcome.model_validate_json(data))
+                    for outcome in self._parsed([(NodeLabel.OUTCOME.value, data)]):
+                        if isinstance(outcome, Outcome):
+                            found.setdefault(decision_id, []).append(outcome)
         return found
 
     def _delete_venture(self, venture_id: str, rewritten: Sequence[Node]) -> dict[str, int]:
@@ -343,14 +345,14 @@ class SqliteGraphStore(GraphStore):
             rows = db.execute(
                 f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY ts, id", args
             ).fetchall()
-        return [node_class(label).model_validate_json(data) for label, data in rows]
+        return self._parsed(rows)
 
     def unindexed(self, limit: int = 1000) -> list[Node]:
         with self._reading() as db:
             rows = db.execute(
                 "SELECT label, data FROM nodes WHERE indexed = 0 ORDER BY ts, id LIMIT ?", (limit,)
             ).fetchall()
-        return [node_class(label).model_validate_json(data) for label, data in rows]
+        return self._parsed(rows)
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
         with self._transaction() as db:
