@@ -15,7 +15,7 @@ from typing import Any
 from orgmind.errors import InvalidInput, InvalidRecord, NotFound
 from orgmind.brief.render import WakeUpBrief
 from orgmind.graph.queries import KindKnowledge, KindStats
-from orgmind.importer import ImportReport, parse_line
+from orgmind.importer import ImportReport, parse_line, read_lines
 from orgmind.keys import ApiKey
 from orgmind.memory import VentureStats, as_node
 from orgmind.models import (
@@ -63,21 +63,16 @@ def import_ndjson(state: ServiceState, key: ApiKey, body: bytes) -> ImportReport
     """
     key.require_scope("write")
     key.require_scope("approve")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidRecord("(body)", f"not UTF-8: {exc.reason}") from None
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            node = parse_line(line)
-        except InvalidInput:
-            continue  # reported by the import itself, with its line number
-        key.require_venture(node.owner_venture)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.jsonl"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(body)
+        for _, line in read_lines(path):
+            try:
+                node = parse_line(line) if isinstance(line, str) else None
+            except InvalidInput:
+                node = None  # reported by the import itself, with its line number
+            if node is not None:
+                key.require_venture(node.owner_venture)
         with state.write() as mind:
             return mind.import_jsonl(path)
 
