@@ -16,6 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgmind.approvals.gates import Policy, load_policy
+from orgmind.arguments import (
+    ID,
+    IDS,
+    LABELS,
+    NOTE,
+    SLUG,
+    SLUGS,
+    TASK,
+    WHEN,
+    Fraction,
+    Positive,
+    Query,
+    Record,
+    checked,
+)
 from orgmind.approvals.service import ApprovalService
 from orgmind.brief import MIN_BUDGET
 from orgmind.config import Settings
@@ -25,7 +40,7 @@ from orgmind.graph import GraphStore
 from orgmind.graph.queries import KindKnowledge, KindStats
 from orgmind.importer import ImportReport
 from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
-from orgmind.models import Decision, Escalation, Node, NodeLabel, Pattern
+from orgmind.models import Decision, Escalation, Id, Name, Node, NodeLabel, Pattern, Slug
 from orgmind.retrieval.tenancy import Scope
 
 if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-only opens stay quick)
@@ -122,10 +137,12 @@ class OrgMind:
 
     # ---- writing -------------------------------------------------------------------------------
 
+    @checked(obj=Record)
     def record(self, obj: RecordLike) -> Node:
         """Validate and store one record (idempotent by id); returns the stored model."""
         return self.record_many([obj])[0]
 
+    @checked(objs=list[Record])
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
         """Validate and store records in one transaction (all or none), then index them.
 
@@ -148,12 +165,15 @@ class OrgMind:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
         return self.store.reconcile()
 
+    @checked(venture_id=Id)
     def delete_venture(self, venture_id: str) -> dict[str, int]:
         """Delete a venture and everything that belongs only to it, from the graph and the indexes."""
         return self.store.delete_venture(venture_id)
 
     # ---- recall --------------------------------------------------------------------------------
 
+    @checked(query=Query, venture=ID, k=Positive, kinds=SLUGS, roles=SLUGS, labels=LABELS, since=WHEN,
+             until=WHEN, now=WHEN)
     def recall(
         self,
         query: str,
@@ -180,6 +200,7 @@ class OrgMind:
         )
         return self.memory.recall(request)
 
+    @checked(decision_id=ID, text=Query | None, venture=ID, k=Positive, now=WHEN)
     def similar_decisions(
         self,
         decision_id: str | None = None,
@@ -204,31 +225,37 @@ class OrgMind:
         )
         return self.memory.recall(request)
 
+    @checked(ventures=IDS)
     def stats(self, ventures: Sequence[str] | None = None) -> list[VentureStats]:
         """What the store holds, per venture (all, or those named): counts by label and the
         latest decisions."""
         return self.memory.stats(ventures)
 
+    @checked(venture=Id)
     def export(self, venture: str) -> list[dict[str, Any]]:
         """Every record of a venture as import lines (re-importable; see docs/import-format.md)."""
         return self.memory.export(venture)
 
     # ---- approvals -----------------------------------------------------------------------------
 
+    @checked(venture=ID)
     def pending_approvals(self, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
         """Escalations waiting for a person, oldest first, with their decisions."""
         return self.approvals.pending(venture)
 
+    @checked(escalation_id=Id, by=Name, note=NOTE)
     def approve(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
         """Approve a pending escalation: who, when (now) and why are kept on it."""
         return self.approvals.resolve(escalation_id, True, by, note)
 
+    @checked(escalation_id=Id, by=Name, note=NOTE)
     def reject(self, escalation_id: str, by: str, note: str | None = None) -> tuple[Escalation, Decision]:
         """Reject a pending escalation; its decision becomes ``rejected`` and cannot be executed."""
         return self.approvals.resolve(escalation_id, False, by, note)
 
     # ---- synthesis -----------------------------------------------------------------------------
 
+    @checked(venture=Id, role=SLUG, now=WHEN)
     def synthesize(
         self,
         venture: str,
@@ -242,35 +269,42 @@ class OrgMind:
         Writes nothing when nothing changed."""
         return self.brain.synthesize(venture, role, now, summariser)
 
+    @checked(venture=Id, role=SLUG)
     def scorecard(self, venture: str, role: str | None = None) -> Scorecard:
         """Decision quality per brain version and per insight (see docs/synthesis.md)."""
         return self.brain.scorecard(venture, role)
 
     # ---- cross-venture learning ---------------------------------------------------------------
 
+    @checked(now=WHEN, min_ventures=Positive, similarity=Fraction)
     def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2, similarity: float = 0.75) -> list[Pattern]:
         """Mine decision patterns that hold across ventures sharing ``patterns`` or ``open``
         (see docs/patterns.md), store them (stale ones are removed) and index them."""
         return self.brain.mine_patterns(now, min_ventures, similarity)
 
+    @checked(kind=SLUG)
     def list_patterns(self, kind: str | None = None) -> list[Pattern]:
         """Stored cross-venture patterns (of one decision kind), largest support first."""
         return self.brain.list_patterns(kind)
 
+    @checked(ventures=IDS)
     def kind_stats(self, ventures: Sequence[str] | None = None) -> list[KindStats]:
         """Which decision kinds succeed across ventures that share (optionally only ``ventures``)."""
         return self.brain.kind_success(ventures)
 
+    @checked(kind=Slug)
     def platform_knowledge(self, kind: str) -> KindKnowledge:
         """What the platform knows about a kind of decision: statistics, options, patterns."""
         return self.brain.platform_knowledge(kind)
 
+    @checked(decision_id=Id, k=Positive)
     def similar_elsewhere(self, decision_id: str, k: int = 5) -> list[Precedent]:
         """Similar decisions of other ventures that share openly, and what came of them."""
         return self.brain.similar_elsewhere(decision_id, k)
 
     # ---- wake-ups -----------------------------------------------------------------------------
 
+    @checked(venture=Id, task=TASK, budget_tokens=Positive, now=WHEN)  # role, agent_id, ref: the WakeUp checks them
     def wake_up(
         self,
         venture: str,

@@ -527,7 +527,7 @@ def invalid_record_from(exc: ValidationError, record_type: str) -> InvalidRecord
     if isinstance(cause, InvalidRecord):  # raised by Node.__init__, which model_validate calls
         return cause
     field = ".".join(str(part) for part in first["loc"]) or "(record)"
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         reason = "unknown field"
     return InvalidRecord(field, reason, record_type=record_type)

@@ -252,10 +252,12 @@ class GraphStore(ABC):
     def check(self, nodes: Sequence[Node]) -> list[tuple[int, MissingReference | IdConflict]]:
         """Problems with ids and references, as (position in ``nodes``, error), before writing.
 
-        A node may refer to one that comes earlier in the same batch.
+        Every record but a venture must belong to a stored venture. A node may refer to one that
+        comes earlier in the same batch.
         """
         wanted = {node.id for node in nodes}
         for node in nodes:
+            wanted.add(node.owner_venture or node.id)
             for link in node.links:
                 wanted.update(node.linked_ids(link))
         stored = self._lookup(sorted(wanted))
@@ -431,6 +433,11 @@ def _problem(
         existing.label != node.label or existing.venture_id != node.owner_venture
     ):
         return IdConflict("id", f"{node.id!r} is already used by another record", record_type=record_type)
+    venture = node.owner_venture
+    if venture is not None and node.label != NodeLabel.VENTURE:
+        ref = known.get(venture)
+        if ref is None or ref.label != NodeLabel.VENTURE:
+            return MissingReference("venture_id", f"no Venture with id {venture!r} is stored", record_type=record_type)
     for link in node.links:
         for target in node.linked_ids(link):
             ref = known.get(target)

@@ -77,14 +77,29 @@ def platform_knowledge(graph: GraphStore, kind: str, *, min_ventures: int = 2) -
     groups = _aggregate(graph, kind=kind)
     overall = _fold(groups, lambda g: (g.kind, None), min_ventures)
     options = _fold([g for g in groups if g.chosen], lambda g: (g.kind, norm_option(g.chosen)), min_ventures)
-    stored = graph.list_nodes(NodeQuery(NodeLabel.PATTERN, kind=kind, limit=ALL))
-    patterns = [p for p in stored if isinstance(p, Pattern)]
     return KindKnowledge(
         kind=kind,
         stats=overall[0] if overall else None,
         options=tuple(options),
-        patterns=tuple(sorted(patterns, key=lambda p: (-p.support, p.id))),
+        patterns=tuple(stored_patterns(graph, kind)),
     )
+
+
+def stored_patterns(graph: GraphStore, kind: str | None = None) -> list[Pattern]:
+    """Stored patterns (of one kind), largest support first, as anyone may see them: their
+    insight ids are only those of ventures sharing ``open``. A venture sharing ``patterns``
+    contributes to a pattern's statistics, never the ids of its own records."""
+    stored = graph.list_nodes(NodeQuery(NodeLabel.PATTERN, kind=kind, limit=ALL))
+    patterns = shareable(graph, [p for p in stored if isinstance(p, Pattern)])
+    return sorted(patterns, key=lambda p: (-p.support, p.id))
+
+
+def shareable(graph: GraphStore, patterns: Sequence[Pattern]) -> list[Pattern]:
+    """Patterns with only the insight ids of ventures sharing ``open``."""
+    insights = graph.get_many(sorted({i for p in patterns for i in p.insight_ids}))
+    open_ventures = {v.id for v in sharing_ventures(graph, [Sharing.OPEN.value])}
+    shown = {i for i, node in insights.items() if node.owner_venture in open_ventures}
+    return [p.model_copy(update={"insight_ids": [i for i in p.insight_ids if i in shown]}) for p in patterns]
 
 
 def norm_option(option: str | None) -> str:

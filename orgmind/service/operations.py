@@ -14,7 +14,7 @@ from typing import Any
 
 from orgmind.errors import InvalidInput, InvalidRecord, NotFound
 from orgmind.brief.render import WakeUpBrief
-from orgmind.graph.queries import KindKnowledge, KindStats
+from orgmind.graph.queries import KindKnowledge, KindStats, shareable
 from orgmind.importer import ImportReport, parse_line, read_lines
 from orgmind.keys import ApiKey
 from orgmind.memory import VentureStats, as_node
@@ -81,10 +81,11 @@ def get_record(state: ServiceState, key: ApiKey, record_id: str) -> Node:
     key.require_scope("read")
     with state.read() as mind:
         node = mind.graph.get(record_id)
+        if isinstance(node, Pattern):
+            return shareable(mind.graph, [node])[0]
     if node is None:
         raise NotFound(f"no record with id {record_id!r}")
-    if not isinstance(node, Pattern):
-        key.require_venture(node.owner_venture)
+    key.require_venture(node.owner_venture)
     return node
 
 

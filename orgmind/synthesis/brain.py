@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from orgmind.core.store import Store
-from orgmind.graph.base import NodeQuery
-from orgmind.graph.queries import ALL, KindKnowledge, KindStats, kind_success, platform_knowledge
-from orgmind.models import NodeLabel, Pattern
+from orgmind.graph.queries import KindKnowledge, KindStats, kind_success, platform_knowledge, shareable, stored_patterns
+from orgmind.models import Pattern
 from orgmind.retrieval.precedents import Precedent, similar_elsewhere
 from orgmind.synthesis.patterns import mine_patterns, write_patterns
 from orgmind.synthesis.scorecard import Scorecard, scorecard
@@ -32,17 +31,17 @@ class BrainService:
         return scorecard(self.store.graph, venture, role)
 
     def mine_patterns(self, now: datetime | None, min_ventures: int, similarity: float) -> list[Pattern]:
-        """Mine, store (stale ones removed) and index cross-venture patterns."""
+        """Mine, store (stale ones removed) and index cross-venture patterns; returns them as
+        anyone may see them (``shareable``)."""
         self.store.ensure_indexed()
         patterns = mine_patterns(self.store.graph, self.store.index.vectors.get_vectors, now=now,
                                  min_ventures=min_ventures, similarity=similarity)
         write_patterns(self.store, patterns)
-        return patterns
+        return shareable(self.store.graph, patterns)
 
     def list_patterns(self, kind: str | None = None) -> list[Pattern]:
         """Stored patterns (of a decision kind), largest support first."""
-        nodes = self.store.graph.list_nodes(NodeQuery(NodeLabel.PATTERN, kind=kind, limit=ALL))
-        return sorted((p for p in nodes if isinstance(p, Pattern)), key=lambda p: (-p.support, p.id))
+        return stored_patterns(self.store.graph, kind)
 
     def kind_success(self, ventures: Sequence[str] | None = None) -> list[KindStats]:
         """Which decision kinds succeed across sharing ventures, best mean first."""
