@@ -189,13 +189,6 @@ class Node(BaseModel):
 
     id: Id = Field(default_factory=lambda: "")
 
-    def __init__(self, **data: Any) -> None:
-        """Validate ``data``; a bad field raises InvalidRecord naming it (as ``validate`` does)."""
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise invalid_record_from(exc, type(self).__name__) from None
-
     def model_post_init(self, __context: Any) -> None:
         if not self.id:
             object.__setattr__(self, "id", f"{self.id_prefix}_{uuid.uuid4().hex[:20]}")
@@ -523,9 +516,6 @@ def validate(cls: type[NodeT], data: dict[str, Any]) -> NodeT:
 def invalid_record_from(exc: ValidationError, record_type: str) -> InvalidRecord:
     """The first error of a pydantic ValidationError as an InvalidRecord."""
     first = exc.errors(include_url=False)[0]
-    cause = first.get("ctx", {}).get("error")
-    if isinstance(cause, InvalidRecord):  # raised by Node.__init__, which model_validate calls
-        return cause
     field = ".".join(str(part) for part in first["loc"]) or "(record)"
     reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
