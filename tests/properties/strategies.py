@@ -1,5 +1,5 @@
-"""Hypothesis strategies for records: plausible field data (so that many records are stored),
-then now and then one field made wild (non-finite numbers, 70-bit integers, booleans, lone
+"""Hypothesis strategies for records: plausible field data (so that many records are stored;
+numbers are now and then non-finite, past 64 bits or booleans), then now and then one field made wild (non-finite numbers, 70-bit integers, booleans, lone
 surrogates, dates at the ends of time, nested containers) or an unknown field added."""
 
 from __future__ import annotations
@@ -59,6 +59,14 @@ wild_values = st.one_of(
 )
 
 
+EDGE_NUMBERS = st.sampled_from([float("nan"), float("inf"), float("-inf"), 2**63, -(2**70), True, False])
+
+
+def _edgy(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``strategy``, or one time in ten a number no store can keep (or a boolean)."""
+    return st.integers(0, 9).flatmap(lambda roll: EDGE_NUMBERS if roll == 0 else strategy)
+
+
 def _enum_values(annotation: Any) -> list[str] | None:
     for arg in (annotation, *typing.get_args(annotation)):
         if isinstance(arg, type) and issubclass(arg, enum.Enum):
@@ -81,15 +89,15 @@ def _plausible(name: str, annotation: Any) -> st.SearchStrategy[Any]:
     if name.endswith("_at"):
         return moments
     if name == "context":
-        return st.dictionaries(slugs, scalars, max_size=4)
+        return st.dictionaries(slugs, _edgy(scalars), max_size=4)
     if name == "metrics":
-        return st.dictionaries(slugs, finite, max_size=4)
+        return st.dictionaries(slugs, _edgy(finite), max_size=4)
     if name in ("score", "effect", "interval_low", "interval_high"):
-        return st.floats(min_value=-1, max_value=1)
+        return _edgy(st.floats(min_value=-1, max_value=1))
     if name in ("confidence", "consistency"):
-        return st.floats(min_value=0, max_value=1)
+        return _edgy(st.floats(min_value=0, max_value=1))
     if name in ("support", "version", "tokens", "budget"):
-        return st.integers(min_value=1, max_value=10_000)
+        return _edgy(st.integers(min_value=1, max_value=10_000))
     if name in ("role", "kind", "stage", "source", "gate"):
         return slugs
     if name == "tags":
