@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orgmind.approvals.lifecycle import Gated
 from orgmind.errors import InvalidRecord
 from orgmind.graph.base import GraphStore
-from orgmind.models import Node, parse_record
+from orgmind.models import Escalation, Node, parse_record
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,17 @@ def import_jsonl(
     path: Path,
     *,
     write: Callable[[list[Node]], object],
+    gate: Callable[[list[Node]], Gated],
     batch_size: int = 500,
     on_commit: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a JSONL file: lines are checked against ``graph`` and written with ``write``.
+    """Import a JSONL file: lines are checked against ``graph``, gated and written with ``write``.
 
-    ``write`` is the commit path (``Store.commit``); each batch is one transaction. A line may refer to records on earlier lines. ``on_commit(line)`` is
+    ``write`` is the commit path (``Store.commit``); each batch is one transaction. ``gate`` is
+    the approval gates (for history: resolved escalations in the file are kept); a line they
+    refuse is reported like any bad line, and so is a line that refers to it. A line may refer
+    to records on earlier lines; escalation lines stay in the batch of the line before them, so
+    a decision and the approval that follows it are judged together. ``on_commit(line)`` is
     called after each committed batch with the number of the last line it covered: every good
     line up to it is durably stored.
     """
@@ -72,23 +78,34 @@ def import_jsonl(
     batch: list[tuple[int, Node]] = []
 
     def flush() -> None:
-        problems = dict(graph.check([node for _, node in batch]))
-        good = [node for position, (_, node) in enumerate(batch) if position not in problems]
-        for position, error in sorted(problems.items()):
+        nodes = [node for _, node in batch]
+        rejected: dict[int, InvalidRecord] = dict(graph.check(nodes))
+        candidates = [position for position in range(len(nodes)) if position not in rejected]
+        gated = gate([nodes[position] for position in candidates])
+        rejected.update({candidates[i]: error for i, error in gated.refused.items()})
+        written = [(candidates[i], node) for i, node in gated.written]
+        while later := graph.check([node for _, node in written]):  # lines that refer to a refused one
+            dropped = {written[i][0]: error for i, error in later}
+            for position, error in dropped.items():
+                rejected.setdefault(position, error)
+            written = [(position, node) for position, node in written if position not in dropped]
+        for position, error in sorted(rejected.items()):
             report.rejected.append(RejectedLine(batch[position][0], str(error)))
-        write(good)
-        report.imported.update(node.label.value for node in good)
+        write([node for _, node in written])
+        report.imported.update(node.label.value for _, node in written)
         if on_commit is not None:
             on_commit(batch[-1][0])
         batch.clear()
 
     for number, text in _numbered_lines(Path(path)):
         try:
-            batch.append((number, parse_line(text)))
+            node = parse_line(text)
         except InvalidRecord as error:
             report.rejected.append(RejectedLine(number, str(error)))
-        if len(batch) >= batch_size:
+            continue
+        if len(batch) >= batch_size and not isinstance(node, Escalation):
             flush()
+        batch.append((number, node))
     if batch:
         flush()
     report.rejected.sort(key=lambda r: r.line)

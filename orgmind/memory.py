@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgmind.approvals.lifecycle import Gated
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.export import export_lines
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # the search stack is imported on the first search, not by re
 RecordLike = Node | Mapping[str, Any]
 Gate = Callable[[list[Node]], list[Node]]
 """The approval gates, as a function from records to the records to write instead."""
+HistoryGate = Callable[[list[Node]], Gated]
+"""The approval gates for imported history: record by record, refusals reported."""
 
 COUNTED = (NodeLabel.DECISION, NodeLabel.OUTCOME, NodeLabel.OBSERVATION, NodeLabel.ESCALATION)
 
@@ -74,9 +77,10 @@ class VentureStats:
 class MemoryService:
     """Writing history (gated, or imported as it happened) and reading it back."""
 
-    def __init__(self, store: Store, gate: Gate) -> None:
+    def __init__(self, store: Store, gate: Gate, gate_history: HistoryGate) -> None:
         self.store = store
         self.gate = gate
+        self.gate_history = gate_history
         self._search: HybridSearch | None = None
 
     @property
@@ -97,9 +101,10 @@ class MemoryService:
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
-        """Import a JSONL file as history (no approval gates); bad lines reported, good ones kept."""
+        """Import a JSONL file as history, through the approval gates; bad lines reported, good ones kept."""
         return import_jsonl(
-            self.store.graph, Path(path), write=self.store.commit, batch_size=batch_size, on_commit=on_commit
+            self.store.graph, Path(path), write=self.store.commit, gate=self.gate_history,
+            batch_size=batch_size, on_commit=on_commit,
         )
 
     def recall(self, request: SearchRequest) -> list[Hit]:

@@ -51,7 +51,7 @@ class OrgMind:
         self.store = store
         self.policy = policy
         self.approvals = ApprovalService(store, policy)
-        self.memory = MemoryService(store, self.approvals.gate)
+        self.memory = MemoryService(store, self.approvals.gate, self.approvals.gate_history)
         self._brain: BrainService | None = None
         self._briefs: BriefService | None = None
 
@@ -140,7 +140,9 @@ class OrgMind:
     ) -> ImportReport:
         """Import a JSONL file (see docs/import-format.md); bad lines are reported, good ones kept.
 
-        An import records history as it happened: approval gates are not applied to it.
+        An import records history as it happened, through the approval gates: a gated decision
+        comes in as approved or executed only with its approved escalation (in the file, after it,
+        or stored); otherwise it is held like a recorded one, or its line is refused.
         """
         return self.memory.import_jsonl(path, batch_size=batch_size, on_commit=on_commit)
 
