@@ -104,19 +104,28 @@ def gate_each(
     if not decision_ids and not escalation_ids:
         return Gated(list(enumerate(records)), {})
     stored = graph.get_many(decision_ids + escalation_ids)
-    escalations = _escalations_of(graph, decision_ids, records)
-    new_ids = {r.id for r in records if isinstance(r, Escalation) and r.id not in stored}
-    written: list[tuple[int, Node]] = []
     refused: dict[int, InvalidRecord] = {}
+    accepted: list[Escalation] = []  # new escalations of the batch that pass; stored ones never change
     for position, record in enumerate(records):
-        try:
-            if isinstance(record, Escalation):
+        if isinstance(record, Escalation):
+            try:
                 _check_escalation(record, stored.get(record.id), history)
-                nodes: list[Node] = [record]
-            elif isinstance(record, Decision):
+            except InvalidRecord as error:
+                refused[position] = error
+                continue
+            if record.id not in stored:
+                accepted.append(record)
+    escalations = _escalations_of(graph, decision_ids, accepted)
+    new_ids = {e.id for e in accepted}
+    written: list[tuple[int, Node]] = []
+    for position, record in enumerate(records):
+        if position in refused:
+            continue
+        try:
+            if isinstance(record, Decision):
                 previous = stored.get(record.id)
-                nodes = _gate(policy, record, previous if isinstance(previous, Decision) else None,
-                              escalations.get(record.id, []), new_ids, now)
+                nodes: list[Node] = _gate(policy, record, previous if isinstance(previous, Decision) else None,
+                                          escalations.get(record.id, []), new_ids, now)
             else:
                 nodes = [record]
         except InvalidRecord as error:
@@ -174,12 +183,12 @@ def resolve(
 
 
 def _escalations_of(
-    graph: GraphStore, decision_ids: list[str], records: Sequence[Node]
+    graph: GraphStore, decision_ids: list[str], new: Sequence[Escalation]
 ) -> dict[str, list[Escalation]]:
-    """Escalations per decision id, stored ones overridden by those in ``records``, oldest first."""
+    """Escalations per decision id, stored ones and ``new`` ones, oldest first."""
     edges = graph.edges_of(decision_ids, direction=Direction.IN, rel_types=[RelType.GATES])
     found = {n.id: n for n in graph.get_many([e.source for e in edges]).values() if isinstance(n, Escalation)}
-    found.update({r.id: r for r in records if isinstance(r, Escalation)})
+    found.update({e.id: e for e in new if e.id not in found})
     by_decision: dict[str, list[Escalation]] = {}
     for escalation in sorted(found.values(), key=lambda e: (e.requested_at, e.id)):
         by_decision.setdefault(escalation.decision_id, []).append(escalation)
