@@ -65,7 +65,8 @@ class BriefLine(BaseModel):
 
     def render(self) -> str:
         source = ", ".join(self.cites) if self.cites else f"policy: {self.policy}"
-        return f"- {markdown_text(self.text)} [{source}]"  # ids and gate names are validated slugs
+        text = markdown_text(self.text)
+        return f"- {text} [{source}]" if text else f"- [{source}]"  # ids and gate names are validated slugs
 
 
 class BriefSection(BaseModel):
