@@ -17,6 +17,7 @@ from orgmind.importer import ImportReport, import_jsonl
 from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.tenancy import Scope, visible_ventures
+from orgmind.withdrawal import Withdrawal
 
 if TYPE_CHECKING:  # the search stack is imported on the first search, not by read-only commands
     from orgmind.retrieval.hits import Hit
@@ -77,10 +78,11 @@ class VentureStats:
 class MemoryService:
     """Writing history (gated, or imported as it happened) and reading it back."""
 
-    def __init__(self, store: Store, gate: Gate, gate_history: HistoryGate) -> None:
+    def __init__(self, store: Store, gate: Gate, gate_history: HistoryGate, withdrawal: Withdrawal) -> None:
         self.store = store
         self.gate = gate
         self.gate_history = gate_history
+        self.withdrawal = withdrawal
         self._search: HybridSearch | None = None
 
     @property
@@ -95,15 +97,21 @@ class MemoryService:
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
         """Validate, gate and commit records; returns them as stored."""
         nodes = self.gate([as_node(obj) for obj in objs])
-        self.store.commit(nodes)
+        self._commit(nodes)
         return nodes
+
+    def _commit(self, nodes: list[Node]) -> None:
+        """Commit; a venture that now shares less is withdrawn from other briefs and from patterns."""
+        narrowed = self.withdrawal.narrowing(nodes)
+        self.store.commit(nodes)
+        self.withdrawal.withdraw(narrowed)
 
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
         """Import a JSONL file as history, through the approval gates; bad lines reported, good ones kept."""
         return import_jsonl(
-            self.store.graph, Path(path), write=self.store.commit, gate=self.gate_history,
+            self.store.graph, Path(path), write=self._commit, gate=self.gate_history,
             batch_size=batch_size, on_commit=on_commit,
         )
 

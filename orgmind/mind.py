@@ -27,6 +27,7 @@ from orgmind.importer import ImportReport
 from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
 from orgmind.models import Decision, Escalation, Node, NodeLabel, Pattern
 from orgmind.retrieval.tenancy import Scope
+from orgmind.withdrawal import Withdrawal
 
 if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-only opens stay quick)
     from orgmind.brief.gather import ContextInjector
@@ -51,7 +52,8 @@ class OrgMind:
         self.store = store
         self.policy = policy
         self.approvals = ApprovalService(store, policy)
-        self.memory = MemoryService(store, self.approvals.gate, self.approvals.gate_history)
+        self.withdrawal = Withdrawal(store, remine=lambda: self.mine_patterns())
+        self.memory = MemoryService(store, self.approvals.gate, self.approvals.gate_history, self.withdrawal)
         self._brain: BrainService | None = None
         self._briefs: BriefService | None = None
 
@@ -151,8 +153,13 @@ class OrgMind:
         return self.store.reconcile()
 
     def delete_venture(self, venture_id: str) -> dict[str, int]:
-        """Delete a venture and everything that belongs only to it, from the graph and the indexes."""
-        return self.store.delete_venture(venture_id)
+        """Delete a venture and everything that belongs only to it, from the graph and the indexes.
+
+        Lines of other ventures' stored briefs that quoted it are redacted and, when it was part
+        of any pattern, patterns are mined again at once (see ``orgmind.withdrawal``); the same
+        happens when a venture is recorded with narrower sharing.
+        """
+        return self.withdrawal.delete_venture(venture_id)
 
     # ---- recall --------------------------------------------------------------------------------
 
