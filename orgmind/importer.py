@@ -86,11 +86,11 @@ def import_jsonl(
         written = [(candidates[i], node) for i, node in gated.written]
         while later := graph.check([node for _, node in written]):  # lines that refer to a refused one
             dropped = {written[i][0]: error for i, error in later}
-            for position, error in dropped.items():
-                rejected.setdefault(position, error)
+            for position, problem in dropped.items():
+                rejected.setdefault(position, problem)
             written = [(position, node) for position, node in written if position not in dropped]
-        for position, error in sorted(rejected.items()):
-            report.rejected.append(RejectedLine(batch[position][0], str(error)))
+        for position, refusal in sorted(rejected.items()):
+            report.rejected.append(RejectedLine(batch[position][0], str(refusal)))
         write([node for _, node in written])
         report.imported.update(node.label.value for _, node in written)
         if on_commit is not None:
