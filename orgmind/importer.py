@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orgmind.approvals.lifecycle import Gated
 from orgmind.errors import InvalidRecord
-from orgmind.graph.base import GraphStore
+from orgmind.graph.base import Expect, GraphStore
 from orgmind.models import Escalation, Node, parse_record
 
 
@@ -59,14 +59,15 @@ def import_jsonl(
     graph: GraphStore,
     path: Path,
     *,
-    write: Callable[[list[Node]], object],
+    write: Callable[[list[Node], Sequence[Expect]], object],
     gate: Callable[[list[Node]], Gated],
     batch_size: int = 500,
     on_commit: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a JSONL file: lines are checked against ``graph``, gated and written with ``write``.
 
-    ``write`` is the commit path (``Store.commit``); each batch is one transaction. ``gate`` is
+    ``write(nodes, expect)`` is the commit path (``Store.commit``); each batch is one transaction,
+    checking in it that what the gates read is unchanged (``expect``). ``gate`` is
     the approval gates (for history: resolved escalations in the file are kept); a line they
     refuse is reported like any bad line, and so is a line that refers to it. A line may refer
     to records on earlier lines; escalation lines stay in the batch of the line before them, so
@@ -91,7 +92,7 @@ def import_jsonl(
             written = [(position, node) for position, node in written if position not in dropped]
         for position, refusal in sorted(rejected.items()):
             report.rejected.append(RejectedLine(batch[position][0], str(refusal)))
-        write([node for _, node in written])
+        write([node for _, node in written], gated.expect)
         report.imported.update(node.label.value for _, node in written)
         if on_commit is not None:
             on_commit(batch[-1][0])

@@ -11,7 +11,7 @@ from orgmind.approvals.lifecycle import Gated
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.export import export_lines
-from orgmind.graph.base import DecisionWithOutcomes, NodeQuery
+from orgmind.graph.base import DecisionWithOutcomes, Expect, NodeQuery
 from orgmind.graph.queries import ALL
 from orgmind.importer import ImportReport, import_jsonl
 from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
@@ -24,10 +24,8 @@ if TYPE_CHECKING:  # the search stack is imported on the first search, not by re
     from orgmind.retrieval.search import HybridSearch, SearchRequest
 
 RecordLike = Node | Mapping[str, Any]
-Gate = Callable[[list[Node]], list[Node]]
-"""The approval gates, as a function from records to the records to write instead."""
-HistoryGate = Callable[[list[Node]], Gated]
-"""The approval gates for imported history: record by record, refusals reported."""
+Gate = Callable[[list[Node]], Gated]
+"""The approval gates, as a function from records to what to write instead (and what to refuse)."""
 
 COUNTED = (NodeLabel.DECISION, NodeLabel.OUTCOME, NodeLabel.OBSERVATION, NodeLabel.ESCALATION)
 
@@ -78,7 +76,7 @@ class VentureStats:
 class MemoryService:
     """Writing history (gated, or imported as it happened) and reading it back."""
 
-    def __init__(self, store: Store, gate: Gate, gate_history: HistoryGate, withdrawal: Withdrawal) -> None:
+    def __init__(self, store: Store, gate: Gate, gate_history: Gate, withdrawal: Withdrawal) -> None:
         self.store = store
         self.gate = gate
         self.gate_history = gate_history
@@ -96,14 +94,17 @@ class MemoryService:
 
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
         """Validate, gate and commit records; returns them as stored."""
-        nodes = self.gate([as_node(obj) for obj in objs])
-        self._commit(nodes)
+        gated = self.gate([as_node(obj) for obj in objs])
+        if gated.refused:
+            raise gated.refused[min(gated.refused)]
+        nodes = [node for _, node in gated.written]
+        self._commit(nodes, gated.expect)
         return nodes
 
-    def _commit(self, nodes: list[Node]) -> None:
+    def _commit(self, nodes: list[Node], expect: Sequence[Expect] = ()) -> None:
         """Commit; a venture that now shares less is withdrawn from other briefs and from patterns."""
         narrowed = self.withdrawal.narrowing(nodes)
-        self.store.commit(nodes)
+        self.store.commit(nodes, expect=expect)
         self.withdrawal.withdraw(narrowed)
 
     def import_jsonl(

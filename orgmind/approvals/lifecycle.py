@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from orgmind.core.store import Store
@@ -54,18 +54,25 @@ def escalation_id(decision_id: str, earlier: int = 0) -> str:
     return f"esc-{hashlib.sha256(f'{decision_id}#{earlier}'.encode()).hexdigest()[:40]}"
 
 
+SUBJECT_FIELDS = ("venture_id", "role", "kind", "context")
+
+
 def gate_subject(decision: Decision) -> tuple[str, str, str, dict[str, Scalar]]:
-    """What the gates read of a decision; an approval covers exactly this."""
+    """What the gates read of a decision (``SUBJECT_FIELDS``); an approval covers exactly this."""
     return decision.venture_id, decision.role, decision.kind, decision.context
 
 
 @dataclass(frozen=True)
 class Gated:
     """The outcome of gating a batch: what to write (each with the position of the record it
-    came from) and the records refused, by position."""
+    came from), the records refused (by position), and what the gating read of the stored
+    decisions and escalations, to be checked again inside the write's transaction (so a
+    resolution or an edit that lands meanwhile makes the write fail with Conflict instead of
+    being overwritten or ridden on)."""
 
     written: list[tuple[int, Node]]
     refused: dict[int, InvalidRecord]
+    expect: list[Expect] = field(default_factory=list)
 
 
 def gate_decisions(
@@ -132,7 +139,7 @@ def gate_each(
             refused[position] = error
             continue
         written.extend((position, node) for node in nodes)
-    return Gated(written, refused)
+    return Gated(written, refused, _as_read(stored, escalations, new_ids))
 
 
 def pending_approvals(graph: GraphStore, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
@@ -152,7 +159,7 @@ def resolve(
     """Approve or reject a pending escalation; its decision becomes approved or rejected.
 
     Both are written in one commit whose graph transaction first checks that the escalation is
-    still pending (a compare-and-set). Raises NotFound for an unknown id, Conflict when the
+    still pending and the decision as read (a compare-and-set). Raises NotFound for an unknown id, Conflict when the
     escalation is already resolved (or was resolved meanwhile by a racing call), and
     InvalidArgument naming a bad ``resolver`` or ``note``.
     """
@@ -178,7 +185,11 @@ def resolve(
     decided = decision.model_copy(
         update={"status": DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED}
     )
-    store.commit([resolved, decided], expect=[Expect(escalation_id, "status", EscalationStatus.PENDING.value)])
+    read = decision.model_dump(mode="json")
+    store.commit([resolved, decided], expect=[
+        Expect(escalation_id, "status", EscalationStatus.PENDING.value),
+        *(Expect(decision.id, name, read[name]) for name in ("status", *SUBJECT_FIELDS)),
+    ])
     return resolved, decided
 
 
@@ -193,6 +204,17 @@ def _escalations_of(
     for escalation in sorted(found.values(), key=lambda e: (e.requested_at, e.id)):
         by_decision.setdefault(escalation.decision_id, []).append(escalation)
     return by_decision
+
+
+def _as_read(stored: dict[str, Node], escalations: dict[str, list[Escalation]], new_ids: set[str]) -> list[Expect]:
+    """Preconditions: the stored decisions and escalations the gating read are still as read."""
+    expect = [Expect(e.id, "status", e.status.value) for found in escalations.values() for e in found
+              if e.id not in new_ids]
+    for decision in stored.values():
+        if isinstance(decision, Decision):
+            data = decision.model_dump(mode="json")
+            expect.extend(Expect(decision.id, name, data[name]) for name in ("status", *SUBJECT_FIELDS))
+    return expect
 
 
 def _refused(decision: Decision, why: str) -> InvalidRecord:

@@ -73,11 +73,12 @@ class OutcomeGroup:
 @dataclass(frozen=True)
 class Expect:
     """A precondition of a write, checked inside its transaction (a compare-and-set): the stored
-    node ``node_id`` has ``value`` in its field ``field``."""
+    node ``node_id`` has ``value`` (as JSON: a string, number, list, object, or None for a
+    missing node or field) in its field ``field``."""
 
     node_id: str
     field: str
-    value: str
+    value: object
 
 
 def check_expected(expect: Sequence[Expect], stored: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from orgmind.approvals.gates import default_policy
+from orgmind.approvals.lifecycle import gate_each
 from orgmind.config import Settings
 from orgmind.core.store import Store
 from orgmind.errors import Conflict, InvalidRecord
@@ -196,3 +197,16 @@ def test_racing_approve_and_reject_exactly_one_wins(mind: OrgMind, monkeypatch: 
         assert final.status == expected and final.resolver == ("ada" if winners == ["approve"] else "bob")
         decision_status = stored(mind, final.decision_id).status
         assert decision_status.value == expected.value
+
+
+def test_a_write_gated_before_a_resolution_cannot_land_after_it(mind: OrgMind) -> None:
+    spend = decision("spend", context={"amount": 20_000})
+    _, escalation = mind.record_many([spend])
+    bigger = spend.model_copy(update={"context": {"amount": 9_000_000}, "status": DecisionStatus.PROPOSED})
+    gated = gate_each(mind.policy, mind.graph, [bigger], NOW)  # reads the escalation as pending
+    assert not gated.refused
+    mind.approve(escalation.id, by="ada")  # approves the 20k spend
+    with pytest.raises(Conflict):
+        mind.store.commit([node for _, node in gated.written], expect=gated.expect)
+    assert stored(mind, "d1").context == {"amount": 20_000}
+    assert mind.record(bigger).status == DecisionStatus.PENDING_APPROVAL  # gated again, on the approval's news
