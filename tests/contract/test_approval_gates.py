@@ -210,3 +210,17 @@ def test_a_write_gated_before_a_resolution_cannot_land_after_it(mind: OrgMind) -
         mind.store.commit([node for _, node in gated.written], expect=gated.expect)
     assert stored(mind, "d1").context == {"amount": 20_000}
     assert mind.record(bigger).status == DecisionStatus.PENDING_APPROVAL  # gated again, on the approval's news
+
+
+def test_an_export_reimports_with_its_approvals_whatever_the_batch_size(mind: OrgMind, tmp_path: Path) -> None:
+    _, escalation = mind.record_many([decision("pricing"), decision("architecture", id="filler")])[:2]
+    mind.approve(escalation.id, by="ada", note="fine")
+    mind.record(decision("pricing", status=DecisionStatus.EXECUTED))
+    lines = mind.export("v1")
+    before = sorted(mind.graph.scan("v1"), key=lambda n: n.id)
+    mind.delete_venture("v1")
+    path = tmp_path / "v1.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = mind.import_jsonl(path, batch_size=1)
+    assert report.rejected == []
+    assert sorted(mind.graph.scan("v1"), key=lambda n: n.id) == before
