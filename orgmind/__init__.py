@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from orgmind.config import Settings
     from orgmind.errors import (
         AuthenticationFailed,
+        Conflict,
         IdConflict,
         IndexMismatch,
         InvalidArgument,
@@ -55,8 +56,8 @@ if TYPE_CHECKING:
     )
 
 _ERRORS = (
-    "AuthenticationFailed", "IdConflict", "IndexMismatch", "InvalidArgument", "InvalidInput", "InvalidRecord",
-    "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "PolicyError",
+    "AuthenticationFailed", "Conflict", "IdConflict", "IndexMismatch", "InvalidArgument", "InvalidInput",
+    "InvalidRecord", "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "PolicyError",
     "ReadOnly", "StoreLocked", "StoreUnavailable",
 )
 _HOMES = {
@@ -82,6 +83,7 @@ __all__ = [
     "BrainVersion",
     "Brief",
     "Client",
+    "Conflict",
     "Decision",
     "DecisionStatus",
     "Edge",

@@ -27,6 +27,7 @@ import httpx
 from orgmind import errors
 from orgmind.errors import (
     AuthenticationFailed,
+    Conflict,
     InvalidInput,
     InvalidRecord,
     NotFound,
@@ -58,7 +59,7 @@ __all__ = ["AsyncClient", "Client"]
 T = TypeVar("T")
 RecordLike = Node | Mapping[str, Any]
 _STATUS_ERRORS: dict[int, type[OrgmindError]] = {
-    401: AuthenticationFailed, 403: PermissionDenied, 404: NotFound, 503: StoreUnavailable,
+    401: AuthenticationFailed, 403: PermissionDenied, 404: NotFound, 409: Conflict, 503: StoreUnavailable,
 }
 
 

@@ -11,6 +11,7 @@ Qdrant) are translated at the boundary where they occur::
      │    ├── InvalidArgument        a call's argument is wrong (bad scope, empty query, ...)
      │    └── PolicyError            an approval policy file is unusable; names file, line and key
      ├── NotFound               no node with that id (an unknown venture, decision, escalation, ...)
+ ├── Conflict               the stored state changed under a write (an escalation already resolved)
      ├── PermissionDenied       the caller's API key does not cover that venture or action
      ├── ReadOnly               a write or search on a store opened read-only
      ├── StoreUnavailable       a backend cannot be reached or opened
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationFailed",
+    "Conflict",
     "IdConflict",
     "IndexMismatch",
     "InvalidArgument",
@@ -74,6 +76,10 @@ class IdConflict(InvalidRecord):
 
 class NotFound(OrgmindError):
     """No node with the requested id exists."""
+
+
+class Conflict(OrgmindError):
+    """A write whose precondition no longer holds: another write changed the node first."""
 
 
 class ReadOnly(OrgmindError):

@@ -12,13 +12,14 @@ import codecs
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orgmind.approvals.lifecycle import Gated
 from orgmind.errors import InvalidInput, InvalidRecord
-from orgmind.graph.base import GraphStore
-from orgmind.models import Node, parse_record
+from orgmind.graph.base import Expect, GraphStore
+from orgmind.models import Escalation, Node, parse_record
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -103,13 +104,19 @@ def import_jsonl(
     graph: GraphStore,
     path: Path,
     *,
-    write: Callable[[list[Node]], object],
+    write: Callable[[list[Node], Sequence[Expect]], object],
+    gate: Callable[[list[Node]], Gated],
     batch_size: int = 500,
     on_commit: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a JSONL file: lines are checked against ``graph`` and written with ``write``.
+    """Import a JSONL file: lines are checked against ``graph``, gated and written with ``write``.
 
-    ``write`` is the commit path (``Store.commit``); each batch is one transaction. A line may refer to records on earlier lines. ``on_commit(line)`` is
+    ``write(nodes, expect)`` is the commit path (``Store.commit``); each batch is one transaction,
+    checking in it that what the gates read is unchanged (``expect``). ``gate`` is
+    the approval gates (for history: resolved escalations in the file are kept); a line they
+    refuse is reported like any bad line, and so is a line that refers to it. A line may refer
+    to records on earlier lines; escalation lines stay in the batch of the line before them, so
+    a decision and the approval that follows it are judged together. ``on_commit(line)`` is
     called after each committed batch with the number of the last line it covered: every good
     line up to it is durably stored.
     """
@@ -117,27 +124,39 @@ def import_jsonl(
     batch: list[tuple[int, Node]] = []
 
     def flush() -> None:
-        problems = dict(graph.check([node for _, node in batch]))
-        good = [line for position, line in enumerate(batch) if position not in problems]
-        for position, error in sorted(problems.items()):
-            report.rejected.append(RejectedLine(batch[position][0], str(error)))
+        nodes = [node for _, node in batch]
+        rejected: dict[int, InvalidRecord] = dict(graph.check(nodes))
+        candidates = [position for position in range(len(nodes)) if position not in rejected]
+        gated = gate([nodes[position] for position in candidates])
+        rejected.update({candidates[i]: error for i, error in gated.refused.items()})
+        written = [(candidates[i], node) for i, node in gated.written]
+        while later := graph.check([node for _, node in written]):  # lines that refer to a refused one
+            dropped = {written[i][0]: error for i, error in later}
+            for position, problem in dropped.items():
+                rejected.setdefault(position, problem)
+            written = [(position, node) for position, node in written if position not in dropped]
+        for position, refusal in sorted(rejected.items()):
+            report.rejected.append(RejectedLine(batch[position][0], str(refusal)))
         try:
-            write([node for _, node in good])
+            write([node for _, node in written], gated.expect)
         except InvalidInput:  # a rule the write path checks (a sealed brain version): line by line
-            good = [line for line in good if _written_alone(line, write, report)]
-        report.imported.update(node.label.value for _, node in good)
+            written = [
+                (position, node) for position, node in written
+                if _written_alone((batch[position][0], node), lambda one: write(one, gated.expect), report)
+            ]
+        report.imported.update(node.label.value for _, node in written)
         if on_commit is not None:
             on_commit(batch[-1][0])
         batch.clear()
 
     for number, line in read_lines(Path(path)):
-        parsed = _judged(line)
-        if isinstance(parsed, InvalidRecord):
-            report.rejected.append(RejectedLine(number, str(parsed)))
-        else:
-            batch.append((number, parsed))
-        if len(batch) >= batch_size:
+        node = _judged(line)
+        if isinstance(node, InvalidRecord):
+            report.rejected.append(RejectedLine(number, str(node)))
+            continue
+        if len(batch) >= batch_size and not isinstance(node, Escalation):
             flush()
+        batch.append((number, node))
     if batch:
         flush()
     report.rejected.sort(key=lambda r: r.line)

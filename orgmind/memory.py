@@ -7,23 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgmind.approvals.lifecycle import Gated
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.export import export_lines
-from orgmind.graph.base import DecisionWithOutcomes, NodeQuery
+from orgmind.graph.base import DecisionWithOutcomes, Expect, NodeQuery
 from orgmind.graph.queries import ALL
 from orgmind.importer import ImportReport, import_jsonl
 from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.tenancy import Scope, visible_ventures
+from orgmind.withdrawal import Withdrawal
 
 if TYPE_CHECKING:  # the search stack is imported on the first search, not by read-only commands
     from orgmind.retrieval.hits import Hit
     from orgmind.retrieval.search import HybridSearch, SearchRequest
 
 RecordLike = Node | Mapping[str, Any]
-Gate = Callable[[list[Node]], list[Node]]
-"""The approval gates, as a function from records to the records to write instead."""
+Gate = Callable[[list[Node]], Gated]
+"""The approval gates, as a function from records to what to write instead (and what to refuse)."""
 
 COUNTED = (NodeLabel.DECISION, NodeLabel.OUTCOME, NodeLabel.OBSERVATION, NodeLabel.ESCALATION)
 
@@ -74,9 +76,11 @@ class VentureStats:
 class MemoryService:
     """Writing history (gated, or imported as it happened) and reading it back."""
 
-    def __init__(self, store: Store, gate: Gate) -> None:
+    def __init__(self, store: Store, gate: Gate, gate_history: Gate, withdrawal: Withdrawal) -> None:
         self.store = store
         self.gate = gate
+        self.gate_history = gate_history
+        self.withdrawal = withdrawal
         self._search: HybridSearch | None = None
 
     @property
@@ -90,16 +94,26 @@ class MemoryService:
 
     def record_many(self, objs: Sequence[RecordLike]) -> list[Node]:
         """Validate, gate and commit records; returns them as stored."""
-        nodes = self.gate([as_node(obj) for obj in objs])
-        self.store.commit(nodes)
+        gated = self.gate([as_node(obj) for obj in objs])
+        if gated.refused:
+            raise gated.refused[min(gated.refused)]
+        nodes = [node for _, node in gated.written]
+        self._commit(nodes, gated.expect)
         return nodes
+
+    def _commit(self, nodes: list[Node], expect: Sequence[Expect] = ()) -> None:
+        """Commit; a venture that now shares less is withdrawn from other briefs and from patterns."""
+        narrowed = self.withdrawal.narrowing(nodes)
+        self.store.commit(nodes, expect=expect)
+        self.withdrawal.withdraw(narrowed)
 
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
-        """Import a JSONL file as history (no approval gates); bad lines reported, good ones kept."""
+        """Import a JSONL file as history, through the approval gates; bad lines reported, good ones kept."""
         return import_jsonl(
-            self.store.graph, Path(path), write=self.store.commit, batch_size=batch_size, on_commit=on_commit
+            self.store.graph, Path(path), write=self._commit, gate=self.gate_history,
+            batch_size=batch_size, on_commit=on_commit,
         )
 
     def recall(self, request: SearchRequest) -> list[Hit]:

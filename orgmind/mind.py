@@ -42,6 +42,7 @@ from orgmind.importer import ImportReport
 from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
 from orgmind.models import Decision, Escalation, Id, Name, Node, NodeLabel, Pattern, Slug
 from orgmind.retrieval.tenancy import Scope
+from orgmind.withdrawal import Withdrawal
 
 if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-only opens stay quick)
     from orgmind.brief.gather import ContextInjector
@@ -66,7 +67,8 @@ class OrgMind:
         self.store = store
         self.policy = policy
         self.approvals = ApprovalService(store, policy)
-        self.memory = MemoryService(store, self.approvals.gate)
+        self.withdrawal = Withdrawal(store, remine=lambda: self.mine_patterns())
+        self.memory = MemoryService(store, self.approvals.gate, self.approvals.gate_history, self.withdrawal)
         self._brain: BrainService | None = None
         self._briefs: BriefService | None = None
 
@@ -157,7 +159,9 @@ class OrgMind:
     ) -> ImportReport:
         """Import a JSONL file (see docs/import-format.md); bad lines are reported, good ones kept.
 
-        An import records history as it happened: approval gates are not applied to it.
+        An import records history as it happened, through the approval gates: a gated decision
+        comes in as approved or executed only with its approved escalation (in the file, after it,
+        or stored); otherwise it is held like a recorded one, or its line is refused.
         """
         return self.memory.import_jsonl(path, batch_size=batch_size, on_commit=on_commit)
 
@@ -167,8 +171,13 @@ class OrgMind:
 
     @checked(venture_id=Id)
     def delete_venture(self, venture_id: str) -> dict[str, int]:
-        """Delete a venture and everything that belongs only to it, from the graph and the indexes."""
-        return self.store.delete_venture(venture_id)
+        """Delete a venture and everything that belongs only to it, from the graph and the indexes.
+
+        Lines of other ventures' stored briefs that quoted it are redacted and, when it was part
+        of any pattern, patterns are mined again at once (see ``orgmind.withdrawal``); the same
+        happens when a venture is recorded with narrower sharing.
+        """
+        return self.withdrawal.delete_venture(venture_id)
 
     # ---- recall --------------------------------------------------------------------------------
 

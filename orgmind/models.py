@@ -9,6 +9,7 @@ exists (in the same venture) before anything is written.
 from __future__ import annotations
 
 import math
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,6 +129,12 @@ def _lowercase(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _one_line(value: str) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ValueError("must be one line: no newlines or other control characters")
+    return value
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
@@ -143,8 +150,10 @@ Slug = Annotated[
     BeforeValidator(_lowercase),
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_\-]{0,39}$"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_one_line)]
+"""One-line fields (names, titles) refuse control characters; multi-line text fields keep them
+and are rendered as one escaped line wherever they are shown (orgmind.brief.render)."""
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 LongText = Annotated[str, StringConstraints(max_length=100_000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]

@@ -9,18 +9,48 @@ JSON schema (``WakeUpBrief.to_json()``, version 1)::
 
 Section names: current_brain, open_items, recent_history, precedents, platform_patterns,
 guardrails. Empty sections are omitted.
+
+Text from records is data, never structure: every line's text is one line (newlines, tabs and
+other control characters become single spaces, in the JSON too), and the Markdown rendering
+escapes what Markdown would read as syntax (headings, list markers, emphasis, code, links,
+HTML, citations). No record can add a heading, a section, a line or a citation to a brief.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from orgmind.models import Outcome
 
 SCHEMA = "orgmind.brief/1"
+
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>#|~&])")
+_LIST_MARKER = re.compile(r"^([-+]|\d+(?=[.)]))")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: control, format and separator characters (newlines, tabs, U+2028,
+    bidirectional overrides) become spaces, runs of spaces one space."""
+    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return " ".join(cleaned.split())
+
+
+def markdown_text(text: str) -> str:
+    """One line of plain text, escaped so that Markdown shows it literally."""
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", one_line(text))
+    marker = _LIST_MARKER.match(escaped)
+    if marker is None:
+        return escaped
+    end = marker.end()
+    return escaped[:end] + "\\" + escaped[end:] if escaped[:1].isdigit() else "\\" + escaped
+
+
+OneLine = Annotated[str, AfterValidator(one_line)]
 
 
 class BriefLine(BaseModel):
@@ -28,14 +58,15 @@ class BriefLine(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    text: str
+    text: OneLine
     cites: tuple[str, ...]
     policy: str | None = None
     """For a guardrail: the approval gate it states (a policy rule, not a node); several are joined by "; "."""
 
     def render(self) -> str:
         source = ", ".join(self.cites) if self.cites else f"policy: {self.policy}"
-        return f"- {self.text} [{source}]"
+        text = markdown_text(self.text)
+        return f"- {text} [{source}]" if text else f"- [{source}]"  # ids and gate names are validated slugs
 
 
 class BriefSection(BaseModel):
@@ -80,9 +111,10 @@ class WakeUpBrief(BaseModel):
 
 
 def header(venture_name: str, role: str, task: str | None, built_at: datetime) -> list[str]:
-    lines = [f"# Brief for the {role.upper()} of {venture_name} — {built_at:%Y-%m-%d %H:%M} UTC"]
+    lines = [f"# Brief for the {markdown_text(role.upper())} of {markdown_text(venture_name)}"
+             f" — {built_at:%Y-%m-%d %H:%M} UTC"]
     if task:
-        lines.append(f"Task: {task}")
+        lines.append(f"Task: {markdown_text(task)}")
     return lines
 
 

@@ -2,11 +2,11 @@
 
 The graph is the source of truth; the vector and lexical indexes follow it. ``Store.commit``:
 
-1. checks immutability (brain versions are history) and skips records identical to what is
+1. checks immutability (brain versions and escalations are history) and skips records identical to what is
    stored, unless an index write failed since the last reconcile (then nothing is skipped, so a
    retry of the same write re-indexes it);
 2. upserts nodes and relationships in one graph transaction (ids and references checked first,
-   all or nothing);
+   all or nothing; ``expect`` preconditions checked inside it, a compare-and-set);
 3. indexes them, retried once. If indexing still fails the records stay marked unindexed in the
    graph and the next search reconciles first, so they are findable without a reopen; an
    ``OrgmindError`` (a Qdrant server that is down, say) is raised after that, the write itself
@@ -25,6 +25,7 @@ from orgmind.config import Settings
 from orgmind.core.immutability import check_immutable
 from orgmind.errors import OrgmindError, ReadOnly
 from orgmind.graph import GraphStore, open_graph
+from orgmind.graph.base import Expect
 from orgmind.models import Edge, Node
 
 if TYPE_CHECKING:  # the search stack is imported when a store opens with its indexes
@@ -57,10 +58,11 @@ class Store:
 
     # ---- the write path --------------------------------------------------------------------------
 
-    def commit(self, nodes: Sequence[Node], edges: Sequence[Edge] = ()) -> list[Node]:
+    def commit(self, nodes: Sequence[Node], edges: Sequence[Edge] = (), *, expect: Sequence[Expect] = ()) -> list[Node]:
         """Write records (and explicit relationships) to the graph, then to the indexes.
 
         Returns the records actually written (identical ones are skipped; see the module doc).
+        ``expect``: preconditions on stored nodes, checked in the graph transaction (Conflict).
         """
         self._check_writable()
         batch = list(nodes)
@@ -69,8 +71,8 @@ class Store:
             batch = [n for n in batch if stored.get(n.id) != n]
         if not batch and not edges:
             return []
-        check_immutable(self.graph, batch)
-        self.graph.upsert(batch, edges)
+        check_immutable(self.graph, batch, expect)
+        self.graph.upsert(batch, edges, expect=expect)
         self._index_written(batch)
         return batch
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 import networkx as nx
 from pydantic import ValidationError
 
-from orgmind.errors import IdConflict, MissingReference
+from orgmind.errors import Conflict, IdConflict, MissingReference
 from orgmind.models import (
     Decision,
     Edge,
@@ -85,6 +85,27 @@ class OutcomeGroup:
 
 
 @dataclass(frozen=True)
+class Expect:
+    """A precondition of a write, checked inside its transaction (a compare-and-set): the stored
+    node ``node_id`` has ``value`` (as JSON: a string, number, list, object, or None for a
+    missing node or field) in its field ``field``."""
+
+    node_id: str
+    field: str
+    value: object
+
+
+def check_expected(expect: Sequence[Expect], stored: dict[str, str]) -> None:
+    """Raise Conflict unless every expectation holds of ``stored`` (node id -> its JSON)."""
+    for wanted in expect:
+        data = stored.get(wanted.node_id)
+        found = json.loads(data).get(wanted.field) if data is not None else None
+        if found != wanted.value:
+            raise Conflict(f"{wanted.node_id!r} changed meanwhile: its {wanted.field} is now {found!r},"
+                           f" not {wanted.value!r}")
+
+
+@dataclass(frozen=True)
 class NodeQuery:
     """Filters of a time-ordered listing."""
 
@@ -110,8 +131,9 @@ class GraphStore(ABC):
         """Label and venture of those ids that are stored."""
 
     @abstractmethod
-    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        """Upsert nodes and relationships in one transaction."""
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge], expect: Sequence[Expect] = ()) -> None:
+        """Upsert nodes and relationships in one transaction, after locking the nodes that
+        ``expect`` names and checking it with ``check_expected`` (Conflict: nothing written)."""
 
     @abstractmethod
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
@@ -228,12 +250,16 @@ class GraphStore(ABC):
 
     # ---- shared behaviour ---------------------------------------------------------------------
 
-    def upsert(self, nodes: Node | Sequence[Node], edges: Sequence[Edge] = ()) -> None:
+    def upsert(
+        self, nodes: Node | Sequence[Node], edges: Sequence[Edge] = (), *, expect: Sequence[Expect] = ()
+    ) -> None:
         """Insert or replace nodes by id, with the relationships their link fields imply, plus
         explicit ``edges`` (unique by source, type, target) between stored or batch nodes.
 
         All or nothing: ids and references are checked first, then everything is written in one
-        transaction. Raises IdConflict or MissingReference naming the field.
+        transaction. Raises IdConflict or MissingReference naming the field, or Conflict when a
+        precondition in ``expect`` does not hold inside that transaction (of two writes expecting
+        the same state, exactly one succeeds).
         """
         batch = [nodes] if isinstance(nodes, Node) else list(nodes)
         if not batch and not edges:
@@ -247,7 +273,7 @@ class GraphStore(ABC):
                 for end in ("source", "target"):
                     if getattr(edge, end) not in known:
                         raise MissingReference(end, f"no node with id {getattr(edge, end)!r}", record_type="Edge")
-        self._write(batch, [edge for node in batch for edge in derived_edges(node)] + list(edges))
+        self._write(batch, [edge for node in batch for edge in derived_edges(node)] + list(edges), expect)
 
     def check(self, nodes: Sequence[Node]) -> list[tuple[int, MissingReference | IdConflict]]:
         """Problems with ids and references, as (position in ``nodes``, error), before writing.

@@ -18,7 +18,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
-from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
+from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, check_expected
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
@@ -151,8 +151,18 @@ class Neo4jGraphStore(GraphStore):
     def _rows(self, rows: Iterable[Any]) -> list[Node]:
         return self._parsed((r["label"], r["data"]) for r in rows)
 
-    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        self._run_write(lambda tx: _write_in(tx, nodes, edges))
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge], expect: Sequence[Expect] = ()) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            if expect:  # take the nodes' write locks before reading them (no lost update)
+                rows = tx.run(
+                    f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids SET n._lock = true REMOVE n._lock"
+                    " RETURN n.id AS id, n._data AS data",
+                    ids=[e.node_id for e in expect],
+                )
+                check_expected(expect, {r["id"]: r["data"] for r in rows})
+            _write_in(tx, nodes, edges)
+
+        self._run_write(work)
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         rows = self._read(

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from orgmind.errors import StoreLocked, StoreUnavailable
-from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
+from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, check_expected
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
@@ -158,8 +158,12 @@ class SqliteGraphStore(GraphStore):
                     found[node_id] = NodeRef(NodeLabel(label), venture_id)
         return found
 
-    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        with self._transaction() as db:
+    def _write(self, nodes: Sequence[Node], edges: Sequence[Edge], expect: Sequence[Expect] = ()) -> None:
+        with self._transaction() as db:  # BEGIN IMMEDIATE: the write lock is held from here
+            if expect:
+                ids = [e.node_id for e in expect]
+                rows = db.execute(f"SELECT id, data FROM nodes WHERE id IN ({_marks(len(ids))})", ids)
+                check_expected(expect, dict(rows.fetchall()))
             self._write_in(db, nodes, edges)
 
     @staticmethod

@@ -1,7 +1,7 @@
 """Errors as RFC 9457 problem details (``application/problem+json``) naming the field.
 
 orgmind's error tree maps onto status codes: bad input 422 (with ``field`` and ``reason``),
-a body that cannot be parsed at all 400, unknown ids 404, a missing or unknown key 401, a key without the venture or scope 403, stores
+a body that cannot be parsed at all 400, unknown ids 404, a write that lost a race (an escalation resolved meanwhile) 409, a missing or unknown key 401, a key without the venture or scope 403, stores
 not ready 503. ``error`` names the orgmind exception class so clients can raise the same one.
 """
 
@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from orgmind.errors import (
     AuthenticationFailed,
+    Conflict,
     InvalidInput,
     NotFound,
     OrgmindError,
@@ -46,6 +47,7 @@ class Problem(BaseModel):
 STATUS: list[tuple[type[OrgmindError], int, str]] = [
     (InvalidInput, 422, "Invalid input"),
     (NotFound, 404, "Not found"),
+    (Conflict, 409, "Conflict"),
     (AuthenticationFailed, 401, "Authentication required"),
     (PermissionDenied, 403, "Permission denied"),
     (StoreUnavailable, 503, "Service unavailable"),
