@@ -69,6 +69,16 @@ class OutcomeGroup:
 
 
 @dataclass(frozen=True)
+class StoredRow:
+    """A node as the backend stores it: its id, label, record as JSON and indexed flag."""
+
+    id: str
+    label: str
+    data: str
+    indexed: bool
+
+
+@dataclass(frozen=True)
 class NodeQuery:
     """Filters of a time-ordered listing."""
 
@@ -153,6 +163,10 @@ class GraphStore(ABC):
     @abstractmethod
     def mark_indexed(self, ids: Sequence[str]) -> None:
         """Record that these nodes are in the search indexes."""
+
+    @abstractmethod
+    def stored_rows(self) -> list[StoredRow]:
+        """Every node as stored, unparsed (for ``orgmind check``, which must see bad rows too)."""
 
     @abstractmethod
     def close(self) -> None:

@@ -7,6 +7,7 @@ Every SQLite error is translated into the orgmind error tree on the call where i
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import threading
@@ -14,8 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from orgmind.errors import StoreLocked, StoreUnavailable
-from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup
+from orgmind.errors import StoreFull, StoreLocked, StoreUnavailable
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, NodeRef, OutcomeGroup, StoredRow
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges, node_class
 
@@ -88,11 +89,20 @@ def _translated(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as exc:
+        if _is_full(exc):
+            raise StoreFull(f"the disk under the embedded graph at {path} is full: {exc}") from exc
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreLocked(f"the embedded graph at {path} is locked by another process: {exc}") from exc
         raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
     except sqlite3.Error as exc:
         raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
+
+
+def _is_full(exc: sqlite3.Error | OSError) -> bool:
+    """Whether SQLite (or the OS) failed for want of disk space."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
 class SqliteGraphStore(GraphStore):
@@ -126,6 +136,8 @@ class SqliteGraphStore(GraphStore):
                     (str(SCHEMA_VERSION),),
                 )
         except (sqlite3.Error, OSError) as exc:
+            if _is_full(exc):
+                raise StoreFull(f"the disk under the embedded graph at {self.path} is full: {exc}") from exc
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
 
@@ -143,7 +155,8 @@ class SqliteGraphStore(GraphStore):
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -357,8 +370,13 @@ class SqliteGraphStore(GraphStore):
             for chunk in _chunks(list(ids)):
                 db.execute(f"UPDATE nodes SET indexed = 1 WHERE id IN ({_marks(len(chunk))})", chunk)
 
+    def stored_rows(self) -> list[StoredRow]:
+        with self._reading() as db:
+            rows = db.execute("SELECT id, label, data, indexed FROM nodes ORDER BY ts, id").fetchall()
+        return [StoredRow(id, label, data, bool(indexed)) for id, label, data, indexed in rows]
+
     def close(self) -> None:
-        with self._lock:
+        with self._lock, _translated(self.path):
             self._db.close()
 
     def put_api_key(self, key_id: str, data: str) -> None:
