@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,13 +84,17 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+FULL_BELOW = 2**20
+"""Free bytes under which a failing write is put down to a full disk."""
+
+
 @contextmanager
 def _translated(path: Path) -> Iterator[None]:
     """SQLite errors as orgmind errors: a lock held too long is StoreLocked, the rest unavailable."""
     try:
         yield
     except sqlite3.OperationalError as exc:
-        if _is_full(exc):
+        if _is_full(exc, path):
             raise StoreFull(f"the disk under the embedded graph at {path} is full: {exc}") from exc
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreLocked(f"the embedded graph at {path} is locked by another process: {exc}") from exc
@@ -98,11 +103,17 @@ def _translated(path: Path) -> Iterator[None]:
         raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
 
 
-def _is_full(exc: sqlite3.Error | OSError) -> bool:
-    """Whether SQLite (or the OS) failed for want of disk space."""
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+def _is_full(exc: sqlite3.Error | OSError, path: Path) -> bool:
+    """Whether SQLite (or the OS) failed for want of disk space (SQLite reports some failures to
+    extend its files as a plain I/O error, so an empty disk counts too)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return True
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 class SqliteGraphStore(GraphStore):
@@ -136,7 +147,7 @@ class SqliteGraphStore(GraphStore):
                     (str(SCHEMA_VERSION),),
                 )
         except (sqlite3.Error, OSError) as exc:
-            if _is_full(exc):
+            if _is_full(exc, self.path):
                 raise StoreFull(f"the disk under the embedded graph at {self.path} is full: {exc}") from exc
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()

@@ -141,7 +141,7 @@ class EdgeVectorIndex:
         meta_path, shard_path = self.path / META_FILE, self.path / SHARD_DIR
         for leftover in (NEW_SHARD_DIR, OLD_SHARD_DIR):  # of a rebuild that was interrupted
             shutil.rmtree(self.path / leftover, ignore_errors=True)
-        self.ensure_room(0)
+        self._ensure_room_to_load()
         if recreate:
             if shard_path.exists():
                 os.replace(shard_path, self.path / OLD_SHARD_DIR)
@@ -185,12 +185,26 @@ class EdgeVectorIndex:
 
     def ensure_room(self, points: int) -> None:
         """Raise ``StoreFull`` unless the disk has room to write ``points`` points safely."""
-        needed = ROOM_RESERVE + points * ROOM_PER_POINT
+        self._need(ROOM_RESERVE + points * ROOM_PER_POINT, f"writing {points} vectors")
+
+    def _ensure_room_to_load(self) -> None:
+        """Raise ``StoreFull`` unless loading the shard cannot run out of space.
+
+        Loading reads the mapped files whole. On tmpfs a read of a hole in a shared mapping
+        allocates the page, so there the holes of the sparse files must fit too.
+        """
+        holes = 0
+        if _on_tmpfs(self.path):
+            files = (f.stat() for f in (self.path / SHARD_DIR).rglob("*") if f.is_file())
+            holes = sum(max(0, stat.st_size - stat.st_blocks * 512) for stat in files)
+        self._need(ROOM_RESERVE + holes, "opening it")
+
+    def _need(self, needed: int, doing: str) -> None:
         free = self.free_bytes()
         if free < needed:
             raise StoreFull(
-                f"the disk under the vector index at {self.path} has {_mib(free)} free; writing "
-                f"{points} vectors needs {_mib(needed)}: free some space and retry"
+                f"the disk under the vector index at {self.path} has {_mib(free)} free; {doing} "
+                f"needs {_mib(needed)}: free some space and retry"
             )
 
     def _room_to_optimize(self) -> bool:
@@ -334,6 +348,24 @@ def _lock(path: Path) -> IO[str]:
     except OSError as exc:  # the pid is only a hint for the StoreLocked message
         log.warning("cannot record the pid in %s: %s", path / LOCK_FILE, exc)
     return handle
+
+
+def _on_tmpfs(path: Path) -> bool:
+    """Whether ``path`` lies on a tmpfs (the mount with the longest matching mount point)."""
+    best, kind = "", ""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = str(path) == point or str(path).startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind == "tmpfs"
 
 
 def _mib(size: int) -> str:
