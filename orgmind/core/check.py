@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgmind.core.store import Store
+from orgmind.errors import OrgmindError
 from orgmind.models import (
     BrainVersion,
     Decision,
@@ -123,14 +124,17 @@ def _parsed(store: Store, report: CheckReport) -> dict[str, Node]:
 def _check_indexes(store: Store, nodes: dict[str, Node], report: CheckReport) -> None:
     searchable = {i for i, n in nodes.items() if n.label in SEARCHABLE}
     vectors = store.index.vectors.ids()
-    lexical = set(store.index.lexical.ids())
     report.vectors = len(vectors)
-    for kind, ids in (
-        ("missing_vector", searchable - vectors),
-        ("orphan_vector", vectors - searchable),
-        ("missing_lexical", searchable - lexical),
-        ("orphan_lexical", lexical - searchable),
-    ):
+    differences = [("missing_vector", searchable - vectors), ("orphan_vector", vectors - searchable)]
+    try:
+        lexical = set(store.index.lexical.ids())
+    except (ValidationError, OrgmindError):
+        if not any(p.kind == "unparseable" for p in report.problems):
+            raise
+        lexical = None  # built from the graph, which holds rows that do not parse (reported)
+    if lexical is not None:
+        differences += [("missing_lexical", searchable - lexical), ("orphan_lexical", lexical - searchable)]
+    for kind, ids in differences:
         where = "no vector" if "vector" in kind else "no lexical entry"
         detail = f"searchable node with {where}" if kind.startswith("missing") else "index entry with no node"
         report.problems.extend(Problem(kind, node_id, detail) for node_id in sorted(ids))

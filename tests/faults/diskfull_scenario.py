@@ -31,6 +31,11 @@ def fill(filler: Path, leave: int) -> None:
             pass
 
 
+def codeword(batch: int, position: int) -> str:
+    """A word of letters only, one per decision, that recall can find it by."""
+    return "code" + "".join(chr(ord("a") + int(digit)) for digit in f"{batch:02d}{position:02d}")
+
+
 def main(mount: Path, results: Path) -> None:
     out = results.open("a")
 
@@ -61,7 +66,7 @@ def main(mount: Path, results: Path) -> None:
     refused = None
     for batch_number in range(100):
         batch = [Decision(id=f"d{batch_number}-{i}", venture_id="v", role="cto", kind="architecture",
-                          title=f"Queue decision zq{batch_number}x{i}",
+                          title=f"Queue decision {codeword(batch_number, i)}",
                           rationale="detail " * 1400)
                  for i in range(50)]
         try:
@@ -94,7 +99,7 @@ def main(mount: Path, results: Path) -> None:
     with OrgMind.open(home=home) as mind:
         stored = mind.graph.existing(acknowledged)
         mind.record_many(refused[:5])
-        hits = mind.recall("zq0x3", venture="v", k=5)
+        hits = mind.recall(codeword(0, 3), venture="v", k=5)
         state = check(mind.store)
         report("recovered", acknowledged=len(acknowledged), present=len(stored), ok=state.ok,
                counts=state.counts(), first_hit=hits[0].id if hits else None,

@@ -55,7 +55,7 @@ def test_a_kill_anywhere_leaves_a_consistent_store_with_every_acknowledged_recor
     else:
         home = copy_home(base_home, tmp_path / "home")
         args = {"home": str(home)} | ({"venture": venture} if operation in ("synthesize", "delete_venture") else {})
-    outcome = forks.run(operation, kill=kill, **args)
+    outcome = forks.run("import_file" if operation == "import" else operation, kill=kill, **args)
     assert outcome["killed"] or outcome.get("ok"), f"{operation} failed on its own: {outcome}"
 
     if operation == "import":
