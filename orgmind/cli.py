@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from orgmind.config import Settings
-from orgmind.errors import InvalidRecord, OrgmindError
+from orgmind.errors import InvalidRecord, NotFound, OrgmindError
 from orgmind.importer import parse_line
 from orgmind.memory import VentureStats
 from orgmind.mind import OrgMind
@@ -206,6 +206,70 @@ def reindex_command(ctx: typer.Context) -> None:
     with OrgMind.open(settings, reindex=True) as mind:
         count = mind.index.vectors.count()
     typer.echo(f"reindexed: {count} searchable records")
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what can be fixed from the graph (re-index).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Verify that graph, vector index and lexical index agree and that the records are sound.
+
+    Read-only unless --repair. Exits with status 1 when anything disagrees (after repairing,
+    when anything is left).
+    """
+    from orgmind.core.check import check, repair as repair_store
+    from orgmind.core.store import open_store
+
+    settings: Settings = ctx.obj
+    store = open_store(settings, reconcile=False)
+    try:
+        before = check(store)
+        after = repair_store(store) if repair and not before.ok else before
+    finally:
+        store.close()
+    if as_json:
+        payload = after.to_json() | ({"repaired_from": before.to_json()} if repair else {})
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        if repair and not before.ok:
+            typer.echo(f"found: {_problem_counts(before.counts())}; repaired what the graph allows")
+        state = "consistent" if after.ok else _problem_counts(after.counts())
+        typer.echo(f"checked {after.nodes} nodes and {after.vectors} vectors: {state}")
+        for problem in after.problems[:50]:
+            typer.echo(f"  {problem.kind} {problem.node_id}: {problem.detail}")
+        if len(after.problems) > 50:
+            typer.echo(f"  ... and {len(after.problems) - 50} more (see --json)")
+    if not after.ok:
+        raise typer.Exit(1)
+
+
+def _problem_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    venture: Annotated[Optional[str], typer.Option(help="Only this venture's records (default: everything).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="Write here (default: standard output).")] = None,
+) -> None:
+    """Write records as JSONL in the import format; `orgmind import` of it recreates them."""
+    from orgmind.export import export_lines
+
+    with _open(ctx, read_only=True) as mind:
+        if venture is not None and mind.graph.get(venture) is None:
+            raise NotFound(f"no venture {venture!r}")
+        lines = export_lines(mind.graph, venture)
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        typer.echo(f"exported {len(lines)} records to {out}", err=True)
 
 
 @app.command("brief")

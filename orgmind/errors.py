@@ -16,7 +16,8 @@ Qdrant) are translated at the boundary where they occur::
      ├── ReadOnly               a write or search on a store opened read-only
      ├── StoreUnavailable       a backend cannot be reached or opened
      │    ├── AuthenticationFailed  the backend refused the credentials
-     │    └── StoreLocked       another process holds the embedded store
+     │    ├── StoreLocked       another process holds the embedded store
+     │    └── StoreFull         the disk under the embedded store has no room for the write
      ├── IndexMismatch          the vector index does not match the configured embedding model
      └── ModelUnavailable       the embedding model is not on local disk (never downloaded)
 """
@@ -38,6 +39,7 @@ __all__ = [
     "PermissionDenied",
     "PolicyError",
     "ReadOnly",
+    "StoreFull",
     "StoreLocked",
     "StoreUnavailable",
 ]
@@ -96,6 +98,13 @@ class AuthenticationFailed(StoreUnavailable):
 
 class StoreLocked(StoreUnavailable):
     """Another process holds the embedded store."""
+
+
+class StoreFull(StoreUnavailable):
+    """The disk under the embedded store is (nearly) full: nothing of the write was stored.
+
+    Free space and retry; the store reopens and carries on where it stopped.
+    """
 
 
 class IndexMismatch(OrgmindError):

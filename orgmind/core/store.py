@@ -4,7 +4,8 @@ The graph is the source of truth; the vector and lexical indexes follow it. ``St
 
 1. checks immutability (brain versions and escalations are history) and skips records identical to what is
    stored, unless an index write failed since the last reconcile (then nothing is skipped, so a
-   retry of the same write re-indexes it);
+   retry of the same write re-indexes it), and that the disk has room for the vectors
+   (``StoreFull`` otherwise, before anything is written);
 2. upserts nodes and relationships in one graph transaction (ids and references checked first,
    all or nothing; ``expect`` preconditions checked inside it, a compare-and-set);
 3. indexes them, retried once. If indexing still fails the records stay marked unindexed in the
@@ -72,6 +73,8 @@ class Store:
         if not batch and not edges:
             return []
         check_immutable(self.graph, batch, expect)
+        if self._index is not None:  # a full disk refuses the write before any of it is stored
+            self._index.vectors.ensure_room(len(batch))
         self.graph.upsert(batch, edges, expect=expect)
         self._index_written(batch)
         return batch
@@ -160,11 +163,14 @@ def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = Fal
     return EdgeVectorIndex(settings.home / "vectors", embedder.dim, embedder.name, recreate=recreate)
 
 
-def open_store(settings: Settings, *, reindex: bool = False, read_only: bool = False) -> Store:
+def open_store(
+    settings: Settings, *, reindex: bool = False, read_only: bool = False, reconcile: bool = True
+) -> Store:
     """Open the graph and, unless ``read_only``, the embedder and the vector index, then reconcile.
 
     ``read_only`` opens the graph alone, for reading: no model is loaded and no index lock is
-    taken, so it is quick and works while another process has the store open.
+    taken, so it is quick and works while another process has the store open. ``reconcile=False``
+    opens the indexes as they are, for ``orgmind check`` to inspect.
     """
     graph = open_graph(settings, read_only=read_only)
     if read_only:
@@ -182,7 +188,8 @@ def open_store(settings: Settings, *, reindex: bool = False, read_only: bool = F
     try:
         if reindex:
             index.rebuild()
-        store.reconcile()
+        if reconcile or reindex:
+            store.reconcile()
     except BaseException:
         store.close()
         raise

@@ -106,6 +106,16 @@ def check_expected(expect: Sequence[Expect], stored: dict[str, str]) -> None:
 
 
 @dataclass(frozen=True)
+class StoredRow:
+    """A node as the backend stores it: its id, label, record as JSON and indexed flag."""
+
+    id: str
+    label: str
+    data: str
+    indexed: bool
+
+
+@dataclass(frozen=True)
 class NodeQuery:
     """Filters of a time-ordered listing."""
 
@@ -191,6 +201,10 @@ class GraphStore(ABC):
     @abstractmethod
     def mark_indexed(self, ids: Sequence[str]) -> None:
         """Record that these nodes are in the search indexes."""
+
+    @abstractmethod
+    def stored_rows(self) -> list[StoredRow]:
+        """Every node as stored, unparsed (for ``orgmind check``, which must see bad rows too)."""
 
     @abstractmethod
     def close(self) -> None:

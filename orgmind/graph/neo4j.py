@@ -18,7 +18,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
-from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, check_expected
+from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, StoredRow, check_expected
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
@@ -329,6 +329,13 @@ class Neo4jGraphStore(GraphStore):
     def list_api_keys(self) -> list[str]:
         rows = self._read(f"MATCH (k:{KEY_LABEL}) RETURN k.data AS data ORDER BY k.id")
         return [str(r["data"]) for r in rows]
+
+    def stored_rows(self) -> list[StoredRow]:
+        rows = self._read(
+            f"MATCH (n:{BASE_LABEL}) RETURN n.id AS id, n._label AS label, n._data AS data,"
+            " n._indexed AS indexed ORDER BY n._ts, n.id"
+        )
+        return [StoredRow(r["id"], r["label"], r["data"], bool(r["indexed"])) for r in rows]
 
     def close(self) -> None:
         self._driver.close()

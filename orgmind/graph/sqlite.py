@@ -7,15 +7,17 @@ Every SQLite error is translated into the orgmind error tree on the call where i
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from orgmind.errors import StoreLocked, StoreUnavailable
-from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, check_expected
+from orgmind.errors import StoreFull, StoreLocked, StoreUnavailable
+from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, StoredRow, check_expected
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
@@ -82,17 +84,36 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+FULL_BELOW = 2**20
+"""Free bytes under which a failing write is put down to a full disk."""
+
+
 @contextmanager
 def _translated(path: Path) -> Iterator[None]:
     """SQLite errors as orgmind errors: a lock held too long is StoreLocked, the rest unavailable."""
     try:
         yield
     except sqlite3.OperationalError as exc:
+        if _is_full(exc, path):
+            raise StoreFull(f"the disk under the embedded graph at {path} is full: {exc}") from exc
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreLocked(f"the embedded graph at {path} is locked by another process: {exc}") from exc
         raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
     except sqlite3.Error as exc:
         raise StoreUnavailable(f"the embedded graph at {path} failed: {exc}") from exc
+
+
+def _is_full(exc: sqlite3.Error | OSError, path: Path) -> bool:
+    """Whether SQLite (or the OS) failed for want of disk space (SQLite reports some failures to
+    extend its files as a plain I/O error, so an empty disk counts too)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return True
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 class SqliteGraphStore(GraphStore):
@@ -126,6 +147,8 @@ class SqliteGraphStore(GraphStore):
                     (str(SCHEMA_VERSION),),
                 )
         except (sqlite3.Error, OSError) as exc:
+            if _is_full(exc, self.path):
+                raise StoreFull(f"the disk under the embedded graph at {self.path} is full: {exc}") from exc
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
 
@@ -143,7 +166,8 @@ class SqliteGraphStore(GraphStore):
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -363,8 +387,13 @@ class SqliteGraphStore(GraphStore):
             for chunk in _chunks(list(ids)):
                 db.execute(f"UPDATE nodes SET indexed = 1 WHERE id IN ({_marks(len(chunk))})", chunk)
 
+    def stored_rows(self) -> list[StoredRow]:
+        with self._reading() as db:
+            rows = db.execute("SELECT id, label, data, indexed FROM nodes ORDER BY ts, id").fetchall()
+        return [StoredRow(id, label, data, bool(indexed)) for id, label, data, indexed in rows]
+
     def close(self) -> None:
-        with self._lock:
+        with self._lock, _translated(self.path):
             self._db.close()
 
     def put_api_key(self, key_id: str, data: str) -> None:

@@ -25,6 +25,19 @@ so a bulk load pays about one full build, in a handful of pauses. ``optimize()``
 demand (after a reindex, or when idle). Filters that select few points are answered exactly
 through the payload indexes, optimised or not.
 
+Disk space: qdrant-edge writes through memory-mapped files that it creates sparse, and a write
+into a mapped page the disk has no room for kills the process with SIGBUS. So every write first
+checks that the disk has room for it (``ensure_room``: a fixed reserve plus a generous bound per
+point) and raises ``StoreFull``, writing nothing, when it has not; the optimiser, which copies
+segments, runs only when there is room for a copy. Errors of the engine on a full disk become
+``StoreFull`` too.
+
+Rebuilding (``recreate``) never leaves a half-made shard in place: the old shard is moved aside
+and a new one is created under ``shard.new`` and renamed into place once it exists, so a process
+killed at any point leaves either the old shard, no shard (an empty one is created on the next
+open) or the new one, which the next open fills from the graph (see ``SearchIndex.reconcile``).
+Leftovers of an interrupted rebuild are removed on open.
+
 Only one process may hold the index: the opener takes a non-blocking exclusive ``flock`` on
 ``lock`` and a second opener gets ``StoreLocked`` at once. (qdrant-edge also locks its WAL,
 but fails with a bare ``Exception``.)
@@ -32,11 +45,14 @@ but fails with a bare ``Exception``.)
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,7 +77,7 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
-from orgmind.errors import IndexMismatch, StoreLocked, StoreUnavailable
+from orgmind.errors import IndexMismatch, OrgmindError, StoreFull, StoreLocked, StoreUnavailable
 from orgmind.retrieval.vectors import (
     NODE_ID_KEY,
     VectorFilter,
@@ -71,14 +87,22 @@ from orgmind.retrieval.vectors import (
     vector_values,
 )
 
-__all__ = ["OPTIMIZE_AFTER", "EdgeVectorIndex"]
+__all__ = ["OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"]
+
+log = logging.getLogger(__name__)
 
 META_FILE = "index.json"
 LOCK_FILE = "lock"
 SHARD_DIR = "shard"
+NEW_SHARD_DIR = "shard.new"
+OLD_SHARD_DIR = "shard.old"
 FORMAT = 1
 OPTIMIZE_AFTER = 10_000
 """The fewest written points after which ``upsert`` runs the optimisers itself."""
+ROOM_RESERVE = 16 * 2**20
+"""Free bytes every write leaves in hand: pages of the mapped files it may touch first."""
+ROOM_PER_POINT = 16 * 2**10
+"""A generous bound of the bytes one point adds to the log, the vectors and the payload indexes."""
 
 _BATCH = 1_000
 _PAYLOAD_INDEXES: dict[str, Any] = {
@@ -97,7 +121,12 @@ class EdgeVectorIndex:
         self.path = Path(path).absolute()
         self.dim = dim
         self.model_name = model_name
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreFull(f"no room on the disk for the vector index at {self.path}") from exc
+            raise
         self._lock = _lock(self.path)
         try:
             self._shard = self._open(recreate)
@@ -110,9 +139,14 @@ class EdgeVectorIndex:
 
     def _open(self, recreate: bool) -> EdgeShard:
         meta_path, shard_path = self.path / META_FILE, self.path / SHARD_DIR
+        for leftover in (NEW_SHARD_DIR, OLD_SHARD_DIR):  # of a rebuild that was interrupted
+            shutil.rmtree(self.path / leftover, ignore_errors=True)
+        self._ensure_room_to_load()
         if recreate:
-            shutil.rmtree(shard_path, ignore_errors=True)
-            meta_path.unlink(missing_ok=True)
+            if shard_path.exists():
+                os.replace(shard_path, self.path / OLD_SHARD_DIR)
+            _write_json(meta_path, self._meta())
+            shutil.rmtree(self.path / OLD_SHARD_DIR, ignore_errors=True)
         if meta_path.exists():
             self._check(json.loads(meta_path.read_text()))
         elif shard_path.exists():
@@ -123,21 +157,80 @@ class EdgeVectorIndex:
         else:
             _write_json(meta_path, self._meta())
         try:
-            if shard_path.exists():
-                shard = EdgeShard.load(str(shard_path))
-            else:
+            if not shard_path.exists():
+                new_path = self.path / NEW_SHARD_DIR
                 vectors = EdgeVectorParams(size=self.dim, distance=Distance.Cosine)
-                shard = EdgeShard.create(str(shard_path), EdgeConfig(vectors=vectors))
+                EdgeShard.create(str(new_path), EdgeConfig(vectors=vectors)).close()
+                os.replace(new_path, shard_path)
+            shard = EdgeShard.load(str(shard_path))
         except Exception as exc:
+            self._raise_if_full(exc, "opening it")
             raise StoreUnavailable(
                 f"cannot open the vector index at {self.path}: {exc}; "
                 "run `orgmind reindex` to rebuild it"
             ) from exc
         existing = shard.info().payload_schema
-        for key, schema in _PAYLOAD_INDEXES.items():
-            if key not in existing:
-                shard.update(UpdateOperation.create_field_index(key, schema))
+        with self._translated("creating its payload indexes"):
+            for key, schema in _PAYLOAD_INDEXES.items():
+                if key not in existing:
+                    shard.update(UpdateOperation.create_field_index(key, schema))
         return shard
+
+    # ---- disk space ----------------------------------------------------------------------------
+
+    def free_bytes(self) -> int:
+        """Bytes free for this process on the disk under the index."""
+        stat = os.statvfs(self.path)
+        return stat.f_bavail * stat.f_frsize
+
+    def ensure_room(self, points: int) -> None:
+        """Raise ``StoreFull`` unless the disk has room to write ``points`` points safely."""
+        self._need(ROOM_RESERVE + points * ROOM_PER_POINT, f"writing {points} vectors")
+
+    def _ensure_room_to_load(self) -> None:
+        """Raise ``StoreFull`` unless loading the shard cannot run out of space.
+
+        Loading reads the mapped files whole. On tmpfs a read of a hole in a shared mapping
+        allocates the page, so there the holes of the sparse files must fit too.
+        """
+        holes = 0
+        if _on_tmpfs(self.path):
+            files = (f.stat() for f in (self.path / SHARD_DIR).rglob("*") if f.is_file())
+            holes = sum(max(0, stat.st_size - stat.st_blocks * 512) for stat in files)
+        self._need(ROOM_RESERVE + holes, "opening it")
+
+    def _need(self, needed: int, doing: str) -> None:
+        free = self.free_bytes()
+        if free < needed:
+            raise StoreFull(
+                f"the disk under the vector index at {self.path} has {_mib(free)} free; {doing} "
+                f"needs {_mib(needed)}: free some space and retry"
+            )
+
+    def _room_to_optimize(self) -> bool:
+        """Whether the disk can hold a copy of the segments (what the optimiser may write)."""
+        segments = self.path / SHARD_DIR / "segments"
+        used = sum(f.stat().st_blocks * 512 for f in segments.rglob("*") if f.is_file())
+        return self.free_bytes() >= ROOM_RESERVE + 2 * used
+
+    def _raise_if_full(self, exc: Exception, doing: str) -> None:
+        """Raise ``StoreFull`` for an engine error caused by a full disk."""
+        if "No space left" in str(exc) or self.free_bytes() < ROOM_RESERVE:
+            raise StoreFull(
+                f"the disk under the vector index at {self.path} is full ({_mib(self.free_bytes())} "
+                f"free) while {doing}: free some space and retry"
+            ) from exc
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """The engine's bare exceptions as ``StoreFull`` or ``StoreUnavailable``."""
+        try:
+            yield
+        except OrgmindError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - qdrant-edge raises bare Exceptions
+            self._raise_if_full(exc, doing)
+            raise StoreUnavailable(f"the vector index at {self.path} failed while {doing}: {exc}") from exc
 
     def _meta(self) -> dict[str, Any]:
         return {"format": FORMAT, "dim": self.dim, "model_name": self.model_name}
@@ -157,16 +250,23 @@ class EdgeVectorIndex:
             Point(point_id(p.node_id), vector_values(p.vector, self.dim), p.stored_payload())
             for p in points
         ]
-        for start in range(0, len(records), _BATCH):
-            self._shard.update(UpdateOperation.upsert_points(records[start : start + _BATCH]))
+        self.ensure_room(len(records))
+        with self._translated("writing vectors"):
+            for start in range(0, len(records), _BATCH):
+                self._shard.update(UpdateOperation.upsert_points(records[start : start + _BATCH]))
         self._pending += len(points)
         if self._pending >= max(OPTIMIZE_AFTER, self._settled):
-            self.optimize()
+            if self._room_to_optimize():
+                self.optimize()
+            else:
+                log.warning("not optimising the vector index at %s: too little disk space", self.path)
 
     def delete(self, node_ids: Sequence[str]) -> None:
         if node_ids:
+            self.ensure_room(len(node_ids))
             ids = [point_id(n) for n in node_ids]
-            self._shard.update(UpdateOperation.delete_points(ids))  # type: ignore[arg-type]
+            with self._translated("deleting vectors"):
+                self._shard.update(UpdateOperation.delete_points(ids))  # type: ignore[arg-type]
 
     def search(
         self, vector: Sequence[float] | np.ndarray, k: int, flt: VectorFilter | None = None
@@ -201,11 +301,15 @@ class EdgeVectorIndex:
 
     def flush(self) -> None:
         """Put every write so far on stable storage."""
-        self._shard.flush()
+        with self._translated("flushing"):
+            self._shard.flush()
 
     def optimize(self) -> None:
         """Run the optimisers until they are done (blocks; seconds per 10k points to index)."""
-        self._shard.optimize()
+        if not self._room_to_optimize():
+            raise StoreFull(f"the disk under the vector index at {self.path} has no room to optimise it")
+        with self._translated("optimising"):
+            self._shard.optimize()
         self._pending = 0
         self._settled = self.count()
 
@@ -215,8 +319,11 @@ class EdgeVectorIndex:
             return
         self._closed = True
         try:
-            self._shard.flush()
-            self._shard.close()
+            with self._translated("closing"):
+                try:
+                    self._shard.flush()
+                finally:
+                    self._shard.close()
         finally:
             self._lock.close()
 
@@ -235,18 +342,49 @@ def _lock(path: Path) -> IO[str]:
             "only one process may open it, once, at a time"
         ) from None
     handle.truncate(0)
-    handle.write(str(os.getpid()))
-    handle.flush()
+    try:
+        handle.write(str(os.getpid()))
+        handle.flush()
+    except OSError as exc:  # the pid is only a hint for the StoreLocked message
+        log.warning("cannot record the pid in %s: %s", path / LOCK_FILE, exc)
     return handle
 
 
+def _on_tmpfs(path: Path) -> bool:
+    """Whether ``path`` lies on a tmpfs (the mount with the longest matching mount point)."""
+    best, kind = "", ""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = str(path) == point or str(path).startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind == "tmpfs"
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to ``path`` atomically and durably."""
+    """Write ``data`` to ``path`` atomically and durably (``StoreFull`` when the disk is)."""
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as out:
-        json.dump(data, out)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open(tmp, "w") as out:
+            json.dump(data, out)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreFull(f"no room on the disk for {path}: free some space and retry") from exc
+        raise
     os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

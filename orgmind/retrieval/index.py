@@ -81,21 +81,38 @@ class SearchIndex:
             self._lexical.delete(node_ids)
 
     def reconcile(self) -> int:
-        """Index every node the graph holds as unindexed and drop index entries the graph lacks.
+        """Bring the indexes in line with the graph; returns how many nodes were (re)indexed.
 
-        Returns how many nodes were (re)indexed.
+        Indexes every node the graph holds as unindexed, drops index entries the graph lacks,
+        then compares the number of searchable nodes with the number of vectors: if they differ
+        (a rebuild was interrupted, say, or the index was restored from elsewhere), the nodes
+        without a vector are indexed too, whatever their flag says.
         """
         done = 0
         while batch := self.graph.unindexed(limit=BATCH * 4):
             self.index(batch)
             done += len(batch)
-        indexed = sorted(self.vectors.ids())
-        stale = set(indexed) - self.graph.existing(indexed)
+        indexed = set(self.vectors.ids())
+        stale = indexed - self.graph.existing(sorted(indexed))
         if stale:
-            log.info("dropping %d index entries with no node in the graph", len(stale))
+            log.warning("dropping %d index entries with no node in the graph", len(stale))
             self.remove(sorted(stale))
+        if len(indexed) - len(stale) != self.searchable_count():
+            missing = sorted(self.searchable_ids() - indexed)
+            log.warning("indexing %d searchable nodes the vector index lacks", len(missing))
+            for start in range(0, len(missing), BATCH * 4):
+                self.index(list(self.graph.get_many(missing[start : start + BATCH * 4]).values()))
+            done += len(missing)
         self.vectors.flush()
         return done
+
+    def searchable_count(self) -> int:
+        """How many searchable nodes the graph holds (each has a vector when in step)."""
+        return sum(self.graph.count(label) for label in SEARCHABLE)
+
+    def searchable_ids(self) -> set[str]:
+        """The ids of the searchable nodes in the graph."""
+        return {node.id for node in self.graph.scan(labels=SEARCHABLE)}
 
     def rebuild(self) -> int:
         """Re-embed and re-index every searchable node (after a model change)."""

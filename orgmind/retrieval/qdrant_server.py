@@ -214,6 +214,9 @@ class QdrantServerIndex:
     def flush(self) -> None:
         """Nothing to do: every write waited for the server's acknowledgement."""
 
+    def ensure_room(self, points: int) -> None:
+        """Nothing to check: the server manages its own disk."""
+
     def optimize(self) -> None:
         """Nothing to do: the server builds its indexes in the background."""
 

@@ -169,6 +169,11 @@ class VectorIndex(Protocol):
         """Make every write so far durable (a no-op where the backend does it on its own)."""
         ...
 
+    def ensure_room(self, points: int) -> None:
+        """Raise ``StoreFull`` unless writing ``points`` points fits on the local disk (a no-op
+        where the index lives on a server)."""
+        ...
+
     def optimize(self) -> None:
         """Build search structures for recent writes (a no-op where the backend does it)."""
         ...
