@@ -3,6 +3,7 @@
 Layout under ``path``::
 
     index.json   {"format": 1, "dim": ..., "model_name": ...}, checked on every open
+    identity     a random id made with the index (see ``VectorIndex.identity``)
     lock         flock'ed by the process that holds the index (holds its pid)
     shard/       the qdrant-edge shard: edge_config.json, wal/, segments/
 
@@ -36,6 +37,7 @@ import fcntl
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -74,6 +76,7 @@ from orgmind.retrieval.vectors import (
 __all__ = ["OPTIMIZE_AFTER", "EdgeVectorIndex"]
 
 META_FILE = "index.json"
+IDENTITY_FILE = "identity"
 LOCK_FILE = "lock"
 SHARD_DIR = "shard"
 FORMAT = 1
@@ -93,6 +96,8 @@ _PAYLOAD_INDEXES: dict[str, Any] = {
 class EdgeVectorIndex:
     """A cosine vector index in a directory, held by one process at a time."""
 
+    shared = False
+
     def __init__(self, path: Path, dim: int, model_name: str, *, recreate: bool = False) -> None:
         self.path = Path(path).absolute()
         self.dim = dim
@@ -104,6 +109,7 @@ class EdgeVectorIndex:
         except BaseException:
             self._lock.close()
             raise
+        self.identity = _identity(self.path / IDENTITY_FILE, fresh=recreate)
         self._pending = 0
         self._settled = self.count()
         self._closed = False
@@ -265,3 +271,14 @@ def _edge_filter(flt: VectorFilter) -> Filter:
     if flt.exclude_ids:
         must_not.append(HasIdCondition({point_id(n) for n in flt.exclude_ids}))
     return Filter(must=must or None, must_not=must_not or None)
+
+
+def _identity(path: Path, *, fresh: bool) -> str:
+    """The index's identity, made (and stored) when the index is new or rebuilt."""
+    if not fresh and path.exists():
+        return path.read_text().strip()
+    identity = f"edge:{uuid.uuid4()}"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(identity)
+    os.replace(tmp, path)
+    return identity
