@@ -405,9 +405,15 @@ class Neo4jGraphStore(GraphStore):
         )
 
     def mark_all_unindexed(self) -> None:
-        self._run_write(
-            lambda tx: tx.run(f"MATCH (n:{BASE_LABEL}) WHERE n._indexed <> false SET n._indexed = false").consume()
-        )
+        def batch(tx: ManagedTransaction) -> int:
+            row = tx.run(
+                f"MATCH (n:{BASE_LABEL}) WHERE n._indexed = true WITH n LIMIT 10000"
+                " SET n._indexed = false RETURN count(n) AS n"
+            ).single(strict=True)
+            return int(row["n"])
+
+        while self._run_write(batch):  # in batches, so each transaction stays small
+            pass
 
     def get_meta(self, key: str) -> str | None:
         rows = self._read(f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.value AS value", key=key)
