@@ -135,6 +135,7 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None], Cal
     closing what it opened before; a closer; and a dropper of the server collection."""
     opened: list[VectorIndex | QdrantClient] = []
     collection = servers.fresh_collection()
+    made: list[str] = []
 
     def close_all() -> None:
         while opened:
@@ -148,6 +149,7 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None], Cal
             index = QdrantServerIndex.from_url(
                 servers.qdrant_url(), servers.QDRANT_API_KEY, collection, dim, model_name, recreate=recreate
             )
+            made[:] = [collection]
         else:
             client = QdrantClient(path=str(root / "qdrant"))
             opened.append(client)
@@ -156,8 +158,8 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None], Cal
         return index
 
     def drop() -> None:
-        if kind == "qdrant-server":
-            servers.drop_collection(collection)
+        for name in made:
+            servers.drop_collection(name)
 
     return open_index, close_all, drop
 
