@@ -4,7 +4,9 @@ A node marked indexed is in *one* vector index, so the graph records which: the 
 ``identity``, under the meta key ``vector_index``. On open:
 
 - a graph bound to this index is left as it is;
-- a graph bound to no index, or to one this index may take over, is bound to this one and every
+- an embedded graph bound to no index (made before graphs were bound) is bound to its home's
+  index as it is;
+- a Neo4j graph bound to no index, or any graph bound to one this index may take over, is bound to this one and every
   node is marked unindexed, so the reconcile that follows indexes them all. An index may take over
   when the graph is embedded (the graph and the index then live in one home, owned by one
   process: another identity means the index was lost or rebuilt), when the index is a shared
@@ -37,6 +39,8 @@ def bind(graph: GraphStore, vectors: VectorIndex, *, take_over: bool = False) ->
             f"index ({vectors.identity}); processes that share a Neo4j must share a Qdrant server "
             "(set ORGMIND_QDRANT_URL), or run `orgmind reindex` to make this index the graph's index"
         )
-    graph.mark_all_unindexed()
+    first_of_its_home = bound is None and not graph.shared  # the marks were made for this home's index
+    if not first_of_its_home:
+        graph.mark_all_unindexed()
     graph.put_meta(BINDING_KEY, vectors.identity)
-    return True
+    return not first_of_its_home
