@@ -6,8 +6,8 @@ A node marked indexed is in *one* vector index, so the graph records which: the 
 - a graph bound to this index is left as it is;
 - an embedded graph bound to no index (made before graphs were bound) is bound to its home's
   index as it is;
-- a Neo4j graph bound to no index, or any graph bound to one this index may take over, is bound to this one and every
-  node is marked unindexed, so the reconcile that follows indexes them all. An index may take over
+- a Neo4j graph bound to no index, or any graph bound to one this index may take over, is bound
+  to this one and every node is marked unindexed, so the reconcile that follows indexes them all. An index may take over
   when the graph is embedded (the graph and the index then live in one home, owned by one
   process: another identity means the index was lost or rebuilt), when the index is a shared
   Qdrant collection (every process then writes the same index), or on ``reindex``;
