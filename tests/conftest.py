@@ -15,6 +15,9 @@ import pytest
 from orgmind.graph.base import GraphStore
 from orgmind.graph.neo4j import Neo4jGraphStore
 from orgmind.graph.sqlite import SqliteGraphStore
+from tests.servers import pytest_runtest_logreport, pytest_terminal_summary
+
+__all__ = ["pytest_runtest_logreport", "pytest_terminal_summary"]  # the Qdrant server summary
 
 NEO4J_URL = os.environ.get("ORGMIND_TEST_NEO4J_URL", "bolt://127.0.0.1:7687")
 NEO4J_USER = os.environ.get("ORGMIND_TEST_NEO4J_USER", "neo4j")

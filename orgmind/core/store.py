@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from orgmind.config import Settings
+from orgmind.core.binding import bind
 from orgmind.core.immutability import check_immutable
 from orgmind.errors import OrgmindError, ReadOnly
 from orgmind.graph import GraphStore, open_graph
@@ -129,9 +130,12 @@ class Store:
     # ---- keeping the indexes in step -----------------------------------------------------------
 
     def ensure_indexed(self) -> None:
-        """Reconcile before reading the indexes if an index write failed since the last time."""
+        """Before reading the indexes: reconcile if an index write failed since the last time, and
+        follow what other processes wrote to a shared graph."""
         if self._needs_reconcile:
             self.reconcile()
+        if self._index is not None:
+            self._index.follow()
 
     def reconcile(self) -> int:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
@@ -166,7 +170,8 @@ def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = Fal
 def open_store(
     settings: Settings, *, reindex: bool = False, read_only: bool = False, reconcile: bool = True
 ) -> Store:
-    """Open the graph and, unless ``read_only``, the embedder and the vector index, then reconcile.
+    """Open the graph and, unless ``read_only``, the embedder and the vector index; bind the graph
+    to the index (see ``orgmind.core.binding``), then reconcile.
 
     ``read_only`` opens the graph alone, for reading: no model is loaded and no index lock is
     taken, so it is quick and works while another process has the store open. ``reconcile=False``
@@ -186,6 +191,7 @@ def open_store(
         raise
     store = Store(graph, index)
     try:
+        bind(graph, index.vectors, take_over=reindex)
         if reindex:
             index.rebuild()
         if reconcile or reindex:

@@ -15,7 +15,7 @@ def open_graph(settings: Settings, *, read_only: bool = False) -> GraphStore:
     embedded file may be open in another process at the same time.
     """
     if settings.graph_url:
-        from orgmind.graph.neo4j import Neo4jGraphStore
+        from orgmind.graph.neo4j import Neo4jGraphStore, Neo4jLimits
 
         return Neo4jGraphStore(
             settings.graph_url,
@@ -23,6 +23,7 @@ def open_graph(settings: Settings, *, read_only: bool = False) -> GraphStore:
             settings.graph_password.get_secret_value(),
             settings.graph_database,
             read_only=read_only,
+            limits=Neo4jLimits.of(settings),
         )
     from orgmind.graph.sqlite import SqliteGraphStore
 

@@ -129,6 +129,15 @@ class NodeQuery:
     newest_first: bool = True
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What was written and deleted in a graph after a cursor, and the cursor now."""
+
+    cursor: int
+    written: list[Node]
+    deleted: list[str]
+
+
 class GraphStore(ABC):
     """A graph of orgmind records. Writes are idempotent by id; the store is the source of truth."""
 
@@ -207,8 +216,37 @@ class GraphStore(ABC):
         """Every node as stored, unparsed (for ``orgmind check``, which must see bad rows too)."""
 
     @abstractmethod
+    def mark_all_unindexed(self) -> None:
+        """Mark every node unindexed (the vector index they were marked for is not the one in use)."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None:
+        """A value orgmind keeps about the store itself (such as which vector index it is bound to)."""
+
+    @abstractmethod
+    def put_meta(self, key: str, value: str) -> None:
+        """Insert or replace such a value."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections and files."""
+
+    # ---- following writes made by other processes (graphs that are ``shared``) ----------------
+
+    shared: bool = False
+    """True for a server graph that other processes may write while this one reads it."""
+
+    def change_cursor(self) -> int:
+        """Where the graph's change log ends now (0 for a graph that is not ``shared``)."""
+        return 0
+
+    def changes_since(self, cursor: int) -> Changes:
+        """Nodes written and ids deleted after ``cursor``, by any process.
+
+        Only ``shared`` graphs keep a change log: every other writer of an embedded graph is this
+        process, whose indexes see its writes directly, so it reports no changes.
+        """
+        return Changes(cursor, [], [])
 
     # ---- API keys of the service (see orgmind/keys.py), kept apart from the record graph ----
 

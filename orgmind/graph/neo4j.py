@@ -6,30 +6,60 @@ the extra label ``OrgNode`` (unique ``id``), its scalar fields as properties for
 ``_data`` (the full record as JSON), ``_ts`` (sort key) and ``_indexed`` for orgmind itself.
 Writes are batched with UNWIND inside managed transactions, which the driver retries on transient
 errors. Driver errors are translated into the orgmind error tree on every call.
+
+Time limits (``Neo4jLimits``, from the ``graph_*_s`` settings) bound every call: opening a
+connection, taking one from the pool, retrying transient failures, and the transaction itself,
+which the server enforces and this process too: the driver has no read timeout, so a call runs in
+a helper thread and one that outlives its limit (a frozen server) fails with ``StoreUnavailable``
+while the driver it used is replaced by a fresh one. The same handle works again once the server
+answers.
+
+Change log: every write transaction first increments the ``OrgSequence`` counter (one node with a
+unique id, so writers queue on it and its values follow commit order) and stamps the nodes it
+writes with that value (``_seq``); deletions leave an ``OrgTombstone`` with it. ``changes_since``
+reads them, so another process can follow what this one wrote (see ``GraphStore.shared``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
-from orgmind.graph.base import Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, StoredRow, check_expected
+from orgmind.graph.base import (
+    Changes, Direction, Expect, GraphStore, NodeQuery, NodeRef, OutcomeGroup, StoredRow, check_expected,
+)
 from orgmind.graph.keys import micros, owned_relationships
 from orgmind.models import Edge, Node, NodeLabel, Outcome, RelType, derived_edges
 
+if TYPE_CHECKING:
+    from orgmind.config import Settings
+
 BASE_LABEL = "OrgNode"
 KEY_LABEL = "OrgApiKey"
+META_LABEL = "OrgMeta"
+SEQUENCE_LABEL = "OrgSequence"
+TOMBSTONE_LABEL = "OrgTombstone"
+
+_T = TypeVar("_T")
 
 _SCHEMA = [
     f"CREATE CONSTRAINT orgmind_node_id IF NOT EXISTS FOR (n:{BASE_LABEL}) REQUIRE n.id IS UNIQUE",
     f"CREATE INDEX orgmind_node_venture IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n.venture_id)",
     f"CREATE INDEX orgmind_node_indexed IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n._indexed)",
     f"CREATE CONSTRAINT orgmind_api_key_id IF NOT EXISTS FOR (k:{KEY_LABEL}) REQUIRE k.id IS UNIQUE",
+    f"CREATE CONSTRAINT orgmind_meta_key IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.key IS UNIQUE",
+    f"CREATE CONSTRAINT orgmind_sequence_id IF NOT EXISTS FOR (c:{SEQUENCE_LABEL}) REQUIRE c.id IS UNIQUE",
+    f"CREATE CONSTRAINT orgmind_tombstone_id IF NOT EXISTS FOR (t:{TOMBSTONE_LABEL}) REQUIRE t.id IS UNIQUE",
+    f"CREATE INDEX orgmind_node_seq IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n._seq)",
+    f"CREATE INDEX orgmind_tombstone_seq IF NOT EXISTS FOR (t:{TOMBSTONE_LABEL}) ON (t._seq)",
     *(
         f"CREATE INDEX orgmind_{label.value.lower()}_{name} IF NOT EXISTS"
         f" FOR (n:{label.value}) ON ({columns})"
@@ -78,24 +108,54 @@ def _properties(node: Node) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class Neo4jLimits:
+    """Time limits of every call to Neo4j, in seconds (see the module doc)."""
+
+    connect_s: float = 5.0
+    acquire_s: float = 10.0
+    transaction_s: float = 30.0
+    retry_s: float = 3.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> Neo4jLimits:
+        return cls(
+            settings.graph_connect_timeout_s, settings.graph_acquire_timeout_s,
+            settings.graph_transaction_timeout_s, settings.graph_retry_s,
+        )
+
+    @property
+    def call_s(self) -> float:
+        """The longest one call may take before it is abandoned."""
+        return self.acquire_s + self.transaction_s + self.retry_s
+
+
 class Neo4jGraphStore(GraphStore):
     """GraphStore on a Neo4j 5 server."""
 
     backend = "neo4j"
+    shared = True
 
     def __init__(
-        self, url: str, user: str, password: str, database: str | None = None, *, read_only: bool = False
+        self,
+        url: str,
+        user: str,
+        password: str,
+        database: str | None = None,
+        *,
+        read_only: bool = False,
+        limits: Neo4jLimits | None = None,
     ) -> None:
         self.url = url
         self.database = database
         self.read_only = read_only
+        self.limits = limits or Neo4jLimits()
+        self._auth = (user, password)
         try:
-            self._driver: Driver = GraphDatabase.driver(
-                url, auth=(user, password), notifications_min_severity="OFF"
-            )
-            self._driver.verify_connectivity()
+            self._driver: Driver = self._new_driver()
+            self._bounded(self._driver.verify_connectivity)
             for statement in [] if read_only else _SCHEMA:
-                self._driver.execute_query(statement, database_=database)
+                self._bounded(partial(self._driver.execute_query, statement, database_=database))
         except AuthError as exc:
             self._close_quietly()
             raise AuthenticationFailed(
@@ -109,29 +169,66 @@ class Neo4jGraphStore(GraphStore):
             self._close_quietly()
             raise StoreUnavailable(f"Neo4j at {url} failed while preparing the schema: {exc}") from exc
 
+    def _new_driver(self) -> Driver:
+        return GraphDatabase.driver(
+            self.url,
+            auth=self._auth,
+            notifications_min_severity="OFF",
+            connection_timeout=self.limits.connect_s,
+            connection_acquisition_timeout=self.limits.acquire_s,
+            max_transaction_retry_time=self.limits.retry_s,
+        )
+
     def _close_quietly(self) -> None:
         driver = getattr(self, "_driver", None)
         if driver is not None:
             driver.close()
 
+    def _bounded(self, call: Callable[[], _T]) -> _T:
+        """Run ``call`` in a helper thread; past ``limits.call_s`` give up on it and its driver."""
+        outcome: list[Any] = []
+
+        def run() -> None:
+            try:
+                outcome.append((True, call()))
+            except BaseException as exc:  # noqa: BLE001 - handed over to the calling thread
+                outcome.append((False, exc))
+
+        worker = threading.Thread(target=run, name="orgmind-neo4j-call", daemon=True)
+        worker.start()
+        worker.join(self.limits.call_s)
+        if not outcome:
+            stuck, self._driver = self._driver, self._new_driver()
+            threading.Thread(target=stuck.close, name="orgmind-neo4j-close", daemon=True).start()
+            raise ServiceUnavailable(f"no answer within {self.limits.call_s:g} s (is the server frozen?)")
+        succeeded, value = outcome[0]
+        if not succeeded:
+            raise value
+        result: _T = value
+        return result
+
+    def _session_call(self, write: bool, work: Callable[[ManagedTransaction], _T]) -> _T:
+        timed = unit_of_work(timeout=self.limits.transaction_s)(work)
+
+        def call() -> _T:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(timed) if write else session.execute_read(timed)
+
+        try:
+            return self._bounded(call)
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise self._translated(exc) from exc
+
     def _read(self, query: str, **params: Any) -> list[Any]:
         def work(tx: ManagedTransaction) -> list[Any]:
             return list(tx.run(query, params))
 
-        try:
-            with self._driver.session(database=self.database) as session:
-                return session.execute_read(work)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise self._translated(exc) from exc
+        return self._session_call(False, work)
 
     def _run_write(self, work: Any) -> Any:
         if self.read_only:
             raise StoreUnavailable(f"Neo4j at {self.url} is open read-only")
-        try:
-            with self._driver.session(database=self.database) as session:
-                return session.execute_write(work)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise self._translated(exc) from exc
+        return self._session_call(True, work)
 
     def _translated(self, exc: Exception) -> StoreUnavailable:
         if isinstance(exc, AuthError):
@@ -160,7 +257,7 @@ class Neo4jGraphStore(GraphStore):
                     ids=[e.node_id for e in expect],
                 )
                 check_expected(expect, {r["id"]: r["data"] for r in rows})
-            _write_in(tx, nodes, edges)
+            _write_in(tx, nodes, edges, _next_seq(tx))
 
         self._run_write(work)
 
@@ -244,11 +341,13 @@ class Neo4jGraphStore(GraphStore):
                     venture_id=venture_id,
                 )
             }
+            seq = _next_seq(tx)
             tx.run(
-                f"MATCH (n:{BASE_LABEL} {{venture_id: $venture_id}}) DETACH DELETE n",
-                venture_id=venture_id,
+                f"MATCH (n:{BASE_LABEL} {{venture_id: $venture_id}}) WITH n, n.id AS id DETACH DELETE n"
+                f" MERGE (t:{TOMBSTONE_LABEL} {{id: id}}) SET t._seq = $seq",
+                venture_id=venture_id, seq=seq,
             ).consume()
-            _write_in(tx, rewritten, [e for n in rewritten for e in derived_edges(n)])
+            _write_in(tx, rewritten, [e for n in rewritten for e in derived_edges(n)], seq)
             return counts
 
         counts: dict[str, int] = self._run_write(work)
@@ -257,7 +356,9 @@ class Neo4jGraphStore(GraphStore):
     def delete_nodes(self, ids: Sequence[str]) -> int:
         def work(tx: ManagedTransaction) -> int:
             rows = tx.run(
-                f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids DETACH DELETE n RETURN count(n) AS n", ids=list(ids)
+                f"MATCH (n:{BASE_LABEL}) WHERE n.id IN $ids WITH n, n.id AS id DETACH DELETE n"
+                f" MERGE (t:{TOMBSTONE_LABEL} {{id: id}}) SET t._seq = $seq RETURN count(t) AS n",
+                ids=list(ids), seq=_next_seq(tx),
             )
             return int(rows.single(strict=True)["n"])
 
@@ -315,6 +416,48 @@ class Neo4jGraphStore(GraphStore):
             ).consume()
         )
 
+    def mark_all_unindexed(self) -> None:
+        def batch(tx: ManagedTransaction) -> int:
+            row = tx.run(
+                f"MATCH (n:{BASE_LABEL}) WHERE n._indexed = true WITH n LIMIT 10000"
+                " SET n._indexed = false RETURN count(n) AS n"
+            ).single(strict=True)
+            return int(row["n"])
+
+        while self._run_write(batch):  # in batches, so each transaction stays small
+            pass
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._read(f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.value AS value", key=key)
+        return str(rows[0]["value"]) if rows else None
+
+    def put_meta(self, key: str, value: str) -> None:
+        self._run_write(
+            lambda tx: tx.run(f"MERGE (m:{META_LABEL} {{key: $key}}) SET m.value = $value", key=key, value=value).consume()
+        )
+
+    def change_cursor(self) -> int:
+        rows = self._read(f"MATCH (c:{SEQUENCE_LABEL} {{id: 'changes'}}) RETURN c.value AS value")
+        return int(rows[0]["value"]) if rows else 0
+
+    def changes_since(self, cursor: int) -> Changes:
+        def work(tx: ManagedTransaction) -> Changes:
+            found = tx.run(f"MATCH (c:{SEQUENCE_LABEL} {{id: 'changes'}}) RETURN c.value AS value").single()
+            now = int(found["value"]) if found else 0
+            if now <= cursor:
+                return Changes(cursor, [], [])
+            window = {"after": cursor, "upto": now}
+            written = tx.run(
+                f"MATCH (n:{BASE_LABEL}) WHERE n._seq > $after AND n._seq <= $upto RETURN {_NODE_COLUMNS}", window
+            )
+            nodes = self._rows(written)
+            deleted = tx.run(
+                f"MATCH (t:{TOMBSTONE_LABEL}) WHERE t._seq > $after AND t._seq <= $upto RETURN t.id AS id", window
+            )
+            return Changes(now, nodes, [r["id"] for r in deleted])
+
+        return self._session_call(False, work)
+
     def put_api_key(self, key_id: str, data: str) -> None:
         self._run_write(
             lambda tx: tx.run(
@@ -341,8 +484,17 @@ class Neo4jGraphStore(GraphStore):
         self._driver.close()
 
 
-def _write_in(tx: ManagedTransaction, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-    """Upsert nodes (replacing the relationships their link fields own) and relationships."""
+def _next_seq(tx: ManagedTransaction) -> int:
+    """Take the next change number; the counter stays locked until the transaction ends."""
+    row = tx.run(
+        f"MERGE (c:{SEQUENCE_LABEL} {{id: 'changes'}}) SET c.value = coalesce(c.value, 0) + 1 RETURN c.value AS value"
+    ).single(strict=True)
+    return int(row["value"])
+
+
+def _write_in(tx: ManagedTransaction, nodes: Sequence[Node], edges: Sequence[Edge], seq: int) -> None:
+    """Upsert nodes (replacing the relationships their link fields own) and relationships,
+    stamping the nodes with change number ``seq``."""
     by_label: dict[NodeLabel, list[Node]] = {}
     for node in nodes:
         by_label.setdefault(node.label, []).append(node)
@@ -361,8 +513,8 @@ def _write_in(tx: ManagedTransaction, nodes: Sequence[Node], edges: Sequence[Edg
             ).consume()
         tx.run(
             f"UNWIND $rows AS row MERGE (n:{BASE_LABEL} {{id: row.id}})"
-            f" SET n = row, n:{label.value}",
-            rows=[_properties(n) for n in group],
+            f" SET n = row, n._seq = $seq, n:{label.value}",
+            rows=[_properties(n) for n in group], seq=seq,
         ).consume()
     by_type: dict[RelType, list[Edge]] = {}
     for edge in edges:

@@ -396,6 +396,22 @@ class SqliteGraphStore(GraphStore):
         with self._lock, _translated(self.path):
             self._db.close()
 
+    def mark_all_unindexed(self) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE nodes SET indexed = 0 WHERE indexed <> 0")
+
+    def get_meta(self, key: str) -> str | None:
+        with self._reading() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     def put_api_key(self, key_id: str, data: str) -> None:
         with self._transaction() as db:
             db.execute(

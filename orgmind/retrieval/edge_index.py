@@ -3,6 +3,7 @@
 Layout under ``path``::
 
     index.json   {"format": 1, "dim": ..., "model_name": ...}, checked on every open
+    identity     a random id made with the index (see ``VectorIndex.identity``)
     lock         flock'ed by the process that holds the index (holds its pid)
     shard/       the qdrant-edge shard: edge_config.json, wal/, segments/
 
@@ -51,6 +52,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +94,7 @@ __all__ = ["OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"
 log = logging.getLogger(__name__)
 
 META_FILE = "index.json"
+IDENTITY_FILE = "identity"
 LOCK_FILE = "lock"
 SHARD_DIR = "shard"
 NEW_SHARD_DIR = "shard.new"
@@ -117,6 +120,8 @@ _PAYLOAD_INDEXES: dict[str, Any] = {
 class EdgeVectorIndex:
     """A cosine vector index in a directory, held by one process at a time."""
 
+    shared = False
+
     def __init__(self, path: Path, dim: int, model_name: str, *, recreate: bool = False) -> None:
         self.path = Path(path).absolute()
         self.dim = dim
@@ -133,6 +138,7 @@ class EdgeVectorIndex:
         except BaseException:
             self._lock.close()
             raise
+        self.identity = _identity(self.path / IDENTITY_FILE, fresh=recreate)
         self._pending = 0
         self._settled = self.count()
         self._closed = False
@@ -403,3 +409,14 @@ def _edge_filter(flt: VectorFilter) -> Filter:
     if flt.exclude_ids:
         must_not.append(HasIdCondition({point_id(n) for n in flt.exclude_ids}))
     return Filter(must=must or None, must_not=must_not or None)
+
+
+def _identity(path: Path, *, fresh: bool) -> str:
+    """The index's identity, made (and stored) when the index is new or rebuilt."""
+    if not fresh and path.exists():
+        return path.read_text().strip()
+    identity = f"edge:{uuid.uuid4()}"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(identity)
+    os.replace(tmp, path)
+    return identity

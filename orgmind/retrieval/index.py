@@ -5,11 +5,16 @@ it into the vector and lexical indexes and marks the nodes indexed. A failure in
 them unindexed, and ``reconcile`` (run on open and by ``orgmind reindex``) indexes them again:
 point ids derive from node ids, so nothing is duplicated. A decision's document carries its
 latest outcome, so writing an outcome re-indexes its decision.
+
+The vector index may be shared with other processes (a Qdrant server); the BM25 index lives in
+this process, so on a ``shared`` graph ``follow`` brings it up to what any process wrote or
+deleted since it last looked (the graph's change log), before every search.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 
 from orgmind.graph.base import GraphStore
@@ -32,15 +37,32 @@ class SearchIndex:
         self.embedder = embedder
         self.vectors = vectors
         self._lexical: LexicalIndex | None = None
+        self._cursor = 0
+        self._following = threading.Lock()
 
     @property
     def lexical(self) -> LexicalIndex:
         """The BM25 index, rebuilt from the graph on first use so it never drifts from it."""
         if self._lexical is None:
-            lexical = LexicalIndex()
-            lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
-            self._lexical = lexical
+            with self._following:
+                cursor = self.graph.change_cursor()  # before the scan: later changes are followed
+                lexical = LexicalIndex()
+                lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
+                self._cursor, self._lexical = cursor, lexical
         return self._lexical
+
+    def follow(self) -> None:
+        """Apply to the BM25 index what any process wrote or deleted in a shared graph since last time."""
+        if self._lexical is None or not self.graph.shared:
+            return  # built from the graph on first use; or every write came through this process
+        with self._following:
+            changes = self.graph.changes_since(self._cursor)
+            self._lexical.delete(changes.deleted)
+            targets = {n.id: n for n in changes.written}
+            decision_ids = {n.decision_id for n in changes.written if isinstance(n, Outcome)} - targets.keys()
+            targets.update(self.graph.get_many(sorted(decision_ids)))
+            self._lexical.upsert(_lexical(d) for d in self.documents(list(targets.values())))
+            self._cursor = changes.cursor
 
     def documents(self, nodes: Sequence[Node]) -> list[Document]:
         """Searchable documents of ``nodes``; decisions carry their latest outcome."""

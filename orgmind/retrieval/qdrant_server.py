@@ -4,7 +4,9 @@ The collection holds one unnamed cosine vector of ``dim`` components per point. 
 on ``venture_id`` (a tenant keyword), ``label``, ``kind``, ``role`` (keywords) and ``ts``
 (integer) are created when missing. The embedding model and dimension live in the collection's
 metadata (Qdrant 1.16 and later) under ``"orgmind"`` and are checked on every open; a collection
-without them (made elsewhere, or by an older server) is refused with ``IndexMismatch``.
+without them (made elsewhere, or by an older server) is refused with ``IndexMismatch``. The
+metadata also holds the collection's identity (``"orgmind_identity"``, made with it), which every
+process using the collection shares.
 
 The server keeps its own WAL and builds HNSW in the background, so every write waits for the
 server's acknowledgement and ``flush``/``optimize`` do nothing. Failures to reach the server
@@ -17,6 +19,7 @@ payload indexes.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +42,7 @@ from orgmind.retrieval.vectors import (
 __all__ = ["QdrantServerIndex"]
 
 META_KEY = "orgmind"
+IDENTITY_KEY = "orgmind_identity"
 FORMAT = 1
 
 _BATCH = 256
@@ -53,6 +57,8 @@ _PAYLOAD_INDEXES: dict[str, models.PayloadSchemaType | models.KeywordIndexParams
 
 class QdrantServerIndex:
     """A cosine vector index in one Qdrant collection."""
+
+    shared = True
 
     def __init__(
         self,
@@ -99,13 +105,22 @@ class QdrantServerIndex:
         if exists and recreate:
             self._client.delete_collection(self.collection)
         if recreate or not exists:
-            self._client.create_collection(
-                self.collection,
-                vectors_config=models.VectorParams(size=self.dim, distance=models.Distance.COSINE),
-                metadata={META_KEY: self._meta()},
-            )
+            try:
+                self._client.create_collection(
+                    self.collection,
+                    vectors_config=models.VectorParams(size=self.dim, distance=models.Distance.COSINE),
+                    metadata={META_KEY: self._meta(), IDENTITY_KEY: f"qdrant:{uuid.uuid4()}"},
+                )
+            except UnexpectedResponse as exc:
+                if exc.status_code != 409:  # 409: another process made it first, which is as good
+                    raise
         info = self._client.get_collection(self.collection)
         self._check(info.config)
+        identity = (info.config.metadata or {}).get(IDENTITY_KEY)
+        if not isinstance(identity, str):  # made by an earlier orgmind: give it one
+            identity = f"qdrant:{uuid.uuid4()}"
+            self._client.update_collection(self.collection, metadata={IDENTITY_KEY: identity})
+        self.identity: str = identity
         for key, schema in _PAYLOAD_INDEXES.items():
             if key not in info.payload_schema:
                 self._client.create_payload_index(self.collection, key, schema, wait=True)

@@ -138,6 +138,10 @@ class VectorIndex(Protocol):
 
     dim: int
     model_name: str
+    identity: str
+    """Names this index (not its copy elsewhere): a graph's indexed marks are kept for one identity."""
+    shared: bool
+    """True when other processes may write this index at the same time (a Qdrant server)."""
 
     def upsert(self, points: Sequence[VectorPoint]) -> None:
         """Insert or replace points (keyed by node id)."""

@@ -1,7 +1,8 @@
 """Congruence suite for the vector indexes: the same tests run on every backend.
 
-Backends: ``EdgeVectorIndex`` (qdrant-edge, on disk) and ``QdrantServerIndex`` over
-qdrant-client's local mode (on disk). Vectors are seeded random 384-dim vectors; the expected
+Backends: ``EdgeVectorIndex`` (qdrant-edge, on disk), ``QdrantServerIndex`` over qdrant-client's
+local mode (on disk), and ``QdrantServerIndex`` on the real Qdrant server of the tests (a fresh
+collection per test; see tests/servers.py). Vectors are seeded random 384-dim vectors; the expected
 results come from brute-force cosine similarity over the same data. Edge-only tests (the
 cross-process lock, surviving a kill, HNSW after optimise) and a server-only test (unreachable
 server) follow the shared ones.
@@ -23,10 +24,11 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from orgmind.errors import IndexMismatch, InvalidRecord, StoreLocked, StoreUnavailable
+from orgmind.errors import AuthenticationFailed, IndexMismatch, InvalidRecord, StoreLocked, StoreUnavailable
 from orgmind.retrieval import edge_index
 from orgmind.retrieval.edge_index import EdgeVectorIndex
 from orgmind.retrieval.qdrant_server import QdrantServerIndex
+from tests import servers
 from orgmind.retrieval.vectors import (
     VectorFilter,
     VectorIndex,
@@ -35,7 +37,10 @@ from orgmind.retrieval.vectors import (
     point_id,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Payload indexes have no effect"),
+    pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection"),  # loopback
+]
 
 DIM = 384
 MODEL = "test-model-v1"
@@ -125,9 +130,12 @@ def brute_force(
     return ranked[:k]
 
 
-def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None]]:
-    """An opener that (re)opens the index under ``root``, closing what it opened before."""
+def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None], Callable[[], None]]:
+    """An opener that (re)opens the index under ``root`` (or in a fresh server collection),
+    closing what it opened before; a closer; and a dropper of the server collection."""
     opened: list[VectorIndex | QdrantClient] = []
+    collection = servers.fresh_collection()
+    made: list[str] = []
 
     def close_all() -> None:
         while opened:
@@ -137,6 +145,11 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None]]:
         close_all()
         if kind == "edge":
             index: VectorIndex = EdgeVectorIndex(root / "edge", dim, model_name, recreate=recreate)
+        elif kind == "qdrant-server":
+            index = QdrantServerIndex.from_url(
+                servers.qdrant_url(), servers.QDRANT_API_KEY, collection, dim, model_name, recreate=recreate
+            )
+            made[:] = [collection]
         else:
             client = QdrantClient(path=str(root / "qdrant"))
             opened.append(client)
@@ -144,14 +157,21 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None]]:
         opened.append(index)
         return index
 
-    return open_index, close_all
+    def drop() -> None:
+        for name in made:
+            servers.drop_collection(name)
+
+    return open_index, close_all, drop
 
 
-@pytest.fixture(params=["edge", "qdrant-local"])
+@pytest.fixture(
+    params=["edge", "qdrant-local", pytest.param("qdrant-server", marks=pytest.mark.qdrant_server)]
+)
 def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    open_index, close_all = open_backend(request.param, tmp_path)
+    open_index, close_all, drop = open_backend(request.param, tmp_path)
     yield open_index
     close_all()
+    drop()
 
 
 @pytest.fixture
@@ -316,9 +336,12 @@ def test_recreate_wipes_and_takes_the_new_model(opener: Opener) -> None:
         opener()
 
 
-def test_backends_agree(tmp_path: Path) -> None:
-    open_edge, close_edge = open_backend("edge", tmp_path)
-    open_local, close_local = open_backend("qdrant-local", tmp_path)
+@pytest.mark.parametrize(
+    "other", ["qdrant-local", pytest.param("qdrant-server", marks=pytest.mark.qdrant_server)]
+)
+def test_backends_agree(tmp_path: Path, other: str) -> None:
+    open_edge, close_edge, _ = open_backend("edge", tmp_path)
+    open_local, close_local, drop_local = open_backend(other, tmp_path)
     try:
         edge, local = open_edge(), open_local()
         for index in (edge, local):
@@ -336,6 +359,7 @@ def test_backends_agree(tmp_path: Path) -> None:
     finally:
         close_edge()
         close_local()
+        drop_local()
 
 
 # -------------------------------------------------------------------------------- edge only
@@ -453,3 +477,12 @@ def test_unreachable_server_raises_store_unavailable() -> None:
     with pytest.raises(StoreUnavailable, match="cannot reach"):
         QdrantServerIndex.from_url("http://127.0.0.1:1", None, "orgmind", DIM, MODEL, timeout=5)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.qdrant_server
+def test_wrong_api_key_raises_authentication_failed() -> None:
+    url = servers.qdrant_url()
+    if servers.QDRANT_API_KEY is None:
+        pytest.skip("the test Qdrant server has no API key to get wrong")
+    with pytest.raises(AuthenticationFailed, match="refused the credentials"):
+        QdrantServerIndex.from_url(url, "not-the-key", servers.fresh_collection(), DIM, MODEL)
