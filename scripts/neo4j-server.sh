@@ -18,7 +18,8 @@
 #                                                  [$HOME/.cache/orgmind/neo4j]
 #   NEO4J_START_TIMEOUT   seconds to wait for Bolt on start/wait      [180]
 #   NEO4J_STOP_GRACE      seconds between SIGTERM and SIGKILL         [30]
-#   NEO4J_JAVA_OPTS       extra JVM options, appended                 []
+#   NEO4J_JAVA_OPTS       extra JVM options, appended (e.g. -Xmx4g)   []
+#   NEO4J_PAGECACHE_MB    page cache in MiB (the store files it holds) [64]
 #   JAVA_HOME / MVN       JDK (17+) to use / Maven command            [PATH / mvn]
 #
 # See docs/neo4j-for-tests.md.
@@ -262,6 +263,7 @@ cmd_start() {
   log "starting Neo4j on bolt://127.0.0.1:$PORT (log: $LOG_FILE)"
   # fd 9 (the lock) must not leak into the long-running JVM.
   NEO4J_BOLT_PORT="$PORT" NEO4J_PASSWORD="$PASSWORD" NEO4J_WORK_DIR="$workdir" \
+    NEO4J_PAGECACHE_MB="${NEO4J_PAGECACHE_MB:-64}" \
     nohup "$JAVA" "${jvm_opts[@]}" -cp "$LAUNCH_CP" "${LAUNCH_MAIN[@]}" \
     >"$LOG_FILE" 2>&1 </dev/null 9>&- &
   pid=$!
@@ -339,7 +341,7 @@ main() {
   case "$cmd" in
     start | stop | status | wait) ;;
     -h | --help | help)
-      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       return 0
       ;;
     *)

@@ -9,6 +9,7 @@
  *   NEO4J_BOLT_PORT  Bolt port on 127.0.0.1                  (default 7687)
  *   NEO4J_PASSWORD   password of user "neo4j"                 (default orgmind-test)
  *   NEO4J_WORK_DIR   directory for database files + auth file (default: new temp dir)
+ *   NEO4J_PAGECACHE_MB  page cache size in MiB                (default 64)
  *
  * Auth is enabled. The password is set the way `neo4j-admin dbms
  * set-initial-password` does it: an auth.ini "initial user" file is written
@@ -59,6 +60,7 @@ public class Neo4jServer {
         if (password.isEmpty()) {
             die("NEO4J_PASSWORD must not be empty");
         }
+        long pagecacheMb = Long.parseLong(env("NEO4J_PAGECACHE_MB", "64"));
         String workDirEnv = System.getenv("NEO4J_WORK_DIR");
         Path workDir = (workDirEnv == null || workDirEnv.isBlank())
                 ? Files.createTempDirectory("orgmind-neo4j-")
@@ -94,7 +96,7 @@ public class Neo4jServer {
                 .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .withConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
                 .withConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
-                .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
+                .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pagecacheMb))
                 // Throwaway test data: don't preallocate 256 MiB transaction log files per database.
                 .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .withConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(16))
