@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orgmind.cli import app
-from orgmind.errors import IdConflict, InvalidArgument, InvalidInput, MissingReference
+from orgmind.errors import IdConflict, InvalidInput, MissingReference
 from orgmind.keys import create_key
 from orgmind.mind import OrgMind
 from orgmind.models import Decision, Insight, Observation, Pattern, Sharing, Venture, WakeUp
@@ -126,7 +126,3 @@ def test_service_stats_and_approvals_show_only_the_keys_ventures(mind: OrgMind) 
     assert "Open pricing" in shown and "Secret" not in shown
     assert all(e.venture_id == "open-co" for e, _ in ops.pending_approvals(state, key))
     assert mind.pending_approvals()  # a local operator still sees every venture
-
-
-def test_invalid_argument_is_an_invalid_input() -> None:
-    assert issubclass(InvalidArgument, InvalidInput)
