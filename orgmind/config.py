@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     With no ``graph_url`` the graph lives in ``home/graph.sqlite3``; with no ``qdrant_url`` the
     vector index lives in ``home/vectors``. Environment: ORGMIND_HOME, ORGMIND_GRAPH_URL,
     ORGMIND_GRAPH_USER, ORGMIND_GRAPH_PASSWORD, ORGMIND_GRAPH_DATABASE, ORGMIND_QDRANT_URL,
-    ORGMIND_QDRANT_API_KEY, ORGMIND_QDRANT_COLLECTION, ORGMIND_MODEL, ORGMIND_POLICY_FILE, and the
+    ORGMIND_QDRANT_API_KEY, ORGMIND_QDRANT_COLLECTION, ORGMIND_QDRANT_TIMEOUT_S, ORGMIND_MODEL, ORGMIND_POLICY_FILE, and the
     Neo4j time limits ORGMIND_GRAPH_CONNECT_TIMEOUT_S, ORGMIND_GRAPH_ACQUIRE_TIMEOUT_S,
     ORGMIND_GRAPH_TRANSACTION_TIMEOUT_S, ORGMIND_GRAPH_RETRY_S.
     """
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "orgmind"
+    qdrant_timeout_s: Annotated[int, Field(gt=0)] = 10
+    """Qdrant server: the longest wait for one request."""
     model: str = "all-MiniLM-L6-v2"
     policy_file: Path | None = None
 

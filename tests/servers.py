@@ -32,6 +32,8 @@ QDRANT_API_KEY = os.environ.get("ORGMIND_TEST_QDRANT_API_KEY") or None
 QDRANT_SERVER_BIN = Path(os.environ.get("ORGMIND_QDRANT_SERVER_BIN", REPO.parent / "shared/bin/qdrant-server"))
 NEO4J_FAULT_PORT = int(os.environ.get("ORGMIND_TEST_NEO4J_FAULT_PORT", "7724"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
+QDRANT_TIMEOUT_S = 60
+"""Generous: on a loaded test machine creating a collection and its payload indexes may be slow."""
 
 _unavailable: dict[str, str] = {}
 _outcomes: Counter[str] = Counter()
@@ -79,7 +81,8 @@ def fresh_collection() -> str:
 def drop_collection(name: str) -> None:
     from qdrant_client import QdrantClient
 
-    client = QdrantClient(url=qdrant_url(), api_key=QDRANT_API_KEY, check_compatibility=False)
+    client = QdrantClient(url=qdrant_url(), api_key=QDRANT_API_KEY, timeout=QDRANT_TIMEOUT_S,
+                          check_compatibility=False)
     try:
         client.delete_collection(name)
     finally:

@@ -160,7 +160,7 @@ def open_vectors(settings: Settings, embedder: Embedder, *, recreate: bool = Fal
         api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return QdrantServerIndex.from_url(
             settings.qdrant_url, api_key, settings.qdrant_collection, embedder.dim, embedder.name,
-            recreate=recreate,
+            recreate=recreate, timeout=settings.qdrant_timeout_s,
         )
     from orgmind.retrieval.edge_index import EdgeVectorIndex
 

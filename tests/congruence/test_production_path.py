@@ -76,7 +76,8 @@ def scenario(mind: OrgMind) -> Transcript:
 
 
 def hnsw_points(collection: str) -> int:
-    client = QdrantClient(url=servers.qdrant_url(), api_key=servers.QDRANT_API_KEY, check_compatibility=False)
+    client = QdrantClient(url=servers.qdrant_url(), api_key=servers.QDRANT_API_KEY, timeout=servers.QDRANT_TIMEOUT_S,
+                          check_compatibility=False)
     try:
         return client.get_collection(collection).indexed_vectors_count or 0
     finally:
@@ -96,7 +97,8 @@ def transcripts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tran
     try:
         with OrgMind.open(home=tmp_path_factory.mktemp("production"), graph_url=NEO4J_URL,
                           graph_password=NEO4J_PASSWORD, qdrant_url=servers.qdrant_url(),
-                          qdrant_api_key=servers.QDRANT_API_KEY, qdrant_collection=collection) as production:
+                          qdrant_api_key=servers.QDRANT_API_KEY, qdrant_collection=collection,
+                          qdrant_timeout_s=servers.QDRANT_TIMEOUT_S) as production:
             got = scenario(production)
         got["exact"] = hnsw_points(collection) == 0
         yield expected, got

@@ -44,7 +44,8 @@ def fault_neo4j() -> Iterator[str]:
 
 def open_on(neo4j_url: str, qdrant_url: str, api_key: str | None, tmp_path: Path, **more: object) -> OrgMind:
     return OrgMind.open(home=tmp_path / "home", graph_url=neo4j_url, graph_password=PASSWORD, qdrant_url=qdrant_url,
-                        qdrant_api_key=api_key, qdrant_collection=servers.fresh_collection(), **more)
+                        qdrant_api_key=api_key, qdrant_collection=servers.fresh_collection(),
+                        qdrant_timeout_s=servers.QDRANT_TIMEOUT_S, **more)
 
 
 def test_a_wrong_qdrant_key_is_refused_at_open(fault_neo4j: str, tmp_path: Path) -> None:

@@ -147,7 +147,8 @@ def open_backend(kind: str, root: Path) -> tuple[Opener, Callable[[], None], Cal
             index: VectorIndex = EdgeVectorIndex(root / "edge", dim, model_name, recreate=recreate)
         elif kind == "qdrant-server":
             index = QdrantServerIndex.from_url(
-                servers.qdrant_url(), servers.QDRANT_API_KEY, collection, dim, model_name, recreate=recreate
+                servers.qdrant_url(), servers.QDRANT_API_KEY, collection, dim, model_name, recreate=recreate,
+                timeout=servers.QDRANT_TIMEOUT_S,
             )
             made[:] = [collection]
         else:

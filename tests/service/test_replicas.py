@@ -45,6 +45,7 @@ def start_replica(home: Path, port: int, collection: str) -> subprocess.Popen[by
         ORGMIND_QDRANT_URL=servers.qdrant_url(),
         ORGMIND_QDRANT_API_KEY=servers.QDRANT_API_KEY or "",
         ORGMIND_QDRANT_COLLECTION=collection,
+        ORGMIND_QDRANT_TIMEOUT_S=str(servers.QDRANT_TIMEOUT_S),
         PYTHONPATH=str(ROOT),
     )
     log = (home / f"serve-{port}.log").open("ab")
@@ -160,7 +161,8 @@ def test_concurrent_writers_through_both_replicas_lose_and_duplicate_nothing(
         assert graph.count(venture_id="rep") == len({n.id for n in graph.scan(venture_id="rep")})
     finally:
         graph.close()
-    client = QdrantClient(url=servers.qdrant_url(), api_key=servers.QDRANT_API_KEY, check_compatibility=False)
+    client = QdrantClient(url=servers.qdrant_url(), api_key=servers.QDRANT_API_KEY, timeout=servers.QDRANT_TIMEOUT_S,
+                          check_compatibility=False)
     try:
         points, _ = client.scroll(COLLECTION[0], limit=1000, with_payload=["node_id"])
         indexed = [p.payload["node_id"] for p in points if p.payload and p.payload["node_id"].startswith("rep-c")]
