@@ -1,13 +1,16 @@
 """The choosing rule alone, fast: `recommend` over each seed's own history, no stores, no text.
 
-    python bench/flywheel_rule.py --seeds 0-9 [--ucb-z 1.0]
+    python bench/flywheel_rule.py --seeds 0-9 [--scenario drift] [--ucb-z 1.0]
 
-Runs the stationary world of ``bench/flywheel.py`` (same truth, slots and noise per seed) with
-two arms: ``rule`` follows the segment's recommendation of ``orgmind.synthesis.recommend``
-computed once per simulated week from the arm's outcomes so far (as a brain version would be),
-random in week 1; ``bandit`` is the flywheel's plain Thompson bandit. Prints each arm's share of
-the oracle's lift over random in cycles 5-8, pooled over seeds and per seed. Used to choose the
-rule on development seeds; the figures that count come from ``bench/flywheel.py`` on other seeds.
+Runs the stationary (or drift) world of ``bench/flywheel.py`` (same truth, slots and noise per
+seed) with two arms: ``rule`` computes ``orgmind.synthesis.recommend`` once per simulated week
+from the arm's outcomes so far (as a brain version would be) and follows, at each decision, the
+segment's line for that wake-up's turn (``line_for_turn``: the turn counts the earlier decisions
+of the kind's role that week, as the brief counts the role's wake-ups under the version), random in
+week 1; ``bandit`` is the flywheel's plain Thompson bandit. Prints each arm's share of the oracle's
+lift over random (stationary: cycles 5-8; drift: cycle 7, two after the change at cycle 5, and
+cycles 5-7), pooled over seeds and per seed. Used to choose the rule on development seeds; the
+figures that count come from ``bench/flywheel.py`` on other seeds.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import random
 import statistics
 import sys
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,12 +30,19 @@ import flywheel as fw  # noqa: E402
 
 from orgmind.synthesis import recommend as rules  # noqa: E402
 
+CHANGE = 4
+"""Drift: the first changed cycle, 0-based (cycle 5), as in ``bench/flywheel.py``."""
 Rows = list[tuple[float, float, float]]
 """Per cycle: (oracle, arm, random) mean outcome."""
 
 
-def run_rule(seed: int, cycles: int, count: int) -> Rows:
-    truth = fw.ground_truth(seed)
+def truth_at(seed: int, cycle: int, drift: bool) -> fw.Truth:
+    """The seed's truth in ``cycle`` (0-based); with ``drift``, changed from cycle index CHANGE on."""
+    base = fw.ground_truth(seed)
+    return fw.drifted(base, seed)[0] if drift and cycle >= CHANGE else base
+
+
+def run_rule(seed: int, cycles: int, count: int, drift: bool = False) -> Rows:
     world, pick = random.Random(seed + 1000), random.Random(seed + 2000)
     history: list[rules.Evidence] = []
     boundaries: list[datetime] = []
@@ -39,12 +50,17 @@ def run_rule(seed: int, cycles: int, count: int) -> Rows:
     for cycle in range(cycles):
         start = fw.T0 + timedelta(days=7 * cycle)
         as_of = max((e.observed_at for e in history), default=start)
+        truth = truth_at(seed, cycle, drift)
         found = rules.recommend(history, as_of, boundaries=boundaries[-4:], seed=f"{seed}|{len(history)}")
-        advice = {(r.kind, r.condition): r.chosen.label for r in found}
+        advice = {(r.kind, r.condition): r.text for r in found}
         got, best, blind, fresh = [], [], [], []
+        turns: dict[str, int] = defaultdict(int)
         for slot in fw.slots_of(world, cycle, count, 0.3):
             options = fw.KINDS[slot.kind][1]
-            choice = advice.get((slot.kind, ("segment", slot.segment))) or pick.choice(options)
+            text = advice.get((slot.kind, ("segment", slot.segment)))
+            line = rules.line_for_turn(text, turns[slot.kind]) if text else ""
+            turns[slot.kind] += 1
+            choice = line.split(": '", 1)[1].split("'", 1)[0] if text else pick.choice(options)
             score = fw._score(truth, slot, choice)
             got.append(score)
             best.append(max(fw._score(truth, slot, o) for o in options))
@@ -58,12 +74,12 @@ def run_rule(seed: int, cycles: int, count: int) -> Rows:
     return rows
 
 
-def run_bandit(seed: int, cycles: int, count: int) -> Rows:
-    truth = fw.ground_truth(seed)
+def run_bandit(seed: int, cycles: int, count: int, drift: bool = False) -> Rows:
     world, pick = random.Random(seed + 1000), random.Random(seed + 2000)
     bandit = fw.Bandit(seed + 4000)
     rows: Rows = []
     for cycle in range(cycles):
+        truth = truth_at(seed, cycle, drift)
         got, best, blind, learned = [], [], [], []
         for slot in fw.slots_of(world, cycle, count, 0.3):
             options = fw.KINDS[slot.kind][1]
@@ -78,13 +94,13 @@ def run_bandit(seed: int, cycles: int, count: int) -> Rows:
     return rows
 
 
-def share(arm: Callable[[int, int, int], Rows], seeds: list[int], cycles: int, count: int) -> tuple[float, list[float]]:
-    """Pooled and per-seed share of the oracle's lift over random in cycles 5..``cycles``."""
+def share(runs: list[Rows], window: range) -> tuple[float, list[float]]:
+    """Pooled and per-seed share of the oracle's lift over random in the (0-based) cycles of ``window``."""
     gained = possible = 0.0
     per_seed = []
-    for seed in seeds:
-        rows = arm(seed, cycles, count)[4:]
-        g, p = sum(m - r for _, m, r in rows), sum(o - r for o, _, r in rows)
+    for rows in runs:
+        inside = [rows[c] for c in window]
+        g, p = sum(m - r for _, m, r in inside), sum(o - r for o, _, r in inside)
         gained, possible = gained + g, possible + p
         per_seed.append(g / p)
     return gained / possible, per_seed
@@ -93,15 +109,23 @@ def share(arm: Callable[[int, int, int], Rows], seeds: list[int], cycles: int, c
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=fw.parse_seeds, default=fw.parse_seeds("0-9"))
+    parser.add_argument("--scenario", choices=("stationary", "drift"), default="stationary")
     parser.add_argument("--cycles", type=int, default=8)
     parser.add_argument("--decisions", type=int, default=40)
     parser.add_argument("--ucb-z", type=float, default=rules.UCB_Z, help="sd above the mean that options compare at")
     args = parser.parse_args()
     rules.UCB_Z = args.ucb_z
+    drift = args.scenario == "drift"
+    cycles = min(args.cycles, CHANGE + 3) if drift else args.cycles
+    windows = ({"cycle 7": range(CHANGE + 2, CHANGE + 3), "cycles 5-7": range(CHANGE, CHANGE + 3)} if drift
+               else {f"cycles 5-{cycles}": range(4, cycles)})
+    arm: Callable[[int, int, int, bool], Rows]
     for name, arm in (("rule", run_rule), ("bandit", run_bandit)):
-        pooled, per_seed = share(arm, args.seeds, args.cycles, args.decisions)
-        print(f"{name}: {pooled:.1%} of the oracle's lift in cycles 5-{args.cycles} "
-              f"(per seed {', '.join(f'{s:.0%}' for s in per_seed)})", flush=True)
+        runs = [arm(seed, cycles, args.decisions, drift) for seed in args.seeds]
+        for window_name, window in windows.items():
+            pooled, per_seed = share(runs, window)
+            print(f"{name}: {pooled:.1%} of the oracle's lift in {window_name} "
+                  f"(per seed {', '.join(f'{s:.0%}' for s in per_seed)})", flush=True)
 
 
 if __name__ == "__main__":

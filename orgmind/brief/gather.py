@@ -25,7 +25,9 @@ from orgmind.models import (
     Pattern,
     RelType,
     Venture,
+    WakeUp,
 )
+from orgmind.synthesis.recommend import line_for_turn
 from orgmind.brief.render import BriefLine, outcome_words, when
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.relevance import KIND_MATCH, kinds_named, rank_by_task
@@ -85,7 +87,7 @@ class ContextInjector:
         if task:
             draft.lines["precedents"], touched = self._precedents(venture, task, now)
             touched |= kinds_named(task, {kind for gate in self.guardrails for kind in gate.kinds})
-        draft.lines["current_brain"] = self._brain(brain, role, task, touched)
+        draft.lines["current_brain"] = self._brain(brain, role, task, touched, now)
         draft.lines["open_items"] = self._open_items(venture.id, role, now)
         draft.lines["recent_history"] = self._recent(venture.id, role, now)
         draft.lines["open_items"] = self._by_task(task, draft.lines["open_items"])
@@ -119,7 +121,7 @@ class ContextInjector:
         return lines
 
     def _brain(
-        self, brain: BrainVersion | None, role: str, task: str | None, touched: set[str] | None
+        self, brain: BrainVersion | None, role: str, task: str | None, touched: set[str] | None, now: datetime
     ) -> list[BriefLine]:
         if brain is None:
             return []
@@ -129,10 +131,18 @@ class ContextInjector:
             if isinstance(n, Insight) and n.status == InsightStatus.ACTIVE and n.role in (role, None)
         ]
         ranked = self._ranked(task, insights, touched)
+        turn = self._turn(brain, role, now)
         return [
-            BriefLine(text=f"{i.text} (v{brain.version}; n={i.support}, effect {i.effect:+.2f})", cites=(i.id,))
+            BriefLine(text=f"{line_for_turn(i.text, turn)} (v{brain.version}; n={i.support}, effect {i.effect:+.2f})",
+                      cites=(i.id,))
             for i in ranked
         ]
+
+    def _turn(self, brain: BrainVersion, role: str, now: datetime) -> int:
+        """Wake-ups of ``role`` under ``brain`` before ``now``: which step of each recommendation's plan is next."""
+        edges = self.graph.edges_of([brain.id], direction=Direction.IN, rel_types=[RelType.UNDER])
+        earlier = self.graph.get_many([e.source for e in edges])
+        return sum(1 for n in earlier.values() if isinstance(n, WakeUp) and n.role == role and n.started_at < now)
 
     def _ranked(
         self, task: str | None, items: Sequence[InsightT], touched: set[str] | None

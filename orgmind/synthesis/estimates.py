@@ -23,11 +23,11 @@ DISCOUNT = 0.8
 DEFAULT_SIGMA = 0.5
 """Outcome noise assumed until there are enough repeated outcomes to estimate it."""
 MIN_SIGMA = 0.05
-CHANGE_Z = 3.0
+CHANGE_Z = 2.75
 """Standardised shift of a kind's outcomes after a boundary that marks a change point."""
 CHANGE_LOOKBACK = 4
 """Boundaries (the latest brain versions' creation times) tested for a change point."""
-STALE_WEIGHT = 0.2
+STALE_WEIGHT = 0.1
 """Extra weight factor of outcomes before a kind's latest change point."""
 CREDIBLE = 0.9
 """Mass of the stated intervals."""

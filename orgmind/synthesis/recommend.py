@@ -6,14 +6,21 @@ every outcome counts fully until a change point, a cell does not borrow from oth
 venture, and borrowed evidence of similar ventures (:mod:`orgmind.synthesis.warmstart`) replaces
 the flat prior where there is any. The recommendation is the option with the highest upper
 credible bound (mean + ``UCB_Z`` sd): the best estimate ("exploit") unless an option with thinner
-evidence could still be better ("explore"). Thompson draws, seeded by venture, version, cell and
-``seed``, give each option's chance of being best. See docs/synthesis.md.
+evidence could still be better ("explore"). Because several decisions follow one version before
+its outcomes arrive, each recommendation also holds a **plan** for the next decisions of its cell
+(batch upper bounds: each planned decision counts as one more outcome at the option's current
+mean, which narrows its bound), and each wake-up takes the plan's step for its turn
+(:func:`line_for_turn`). Thompson draws, seeded by venture, version, cell and ``seed``, give each
+option's chance of being best. See docs/synthesis.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from collections import Counter, defaultdict
+from itertools import groupby
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +39,8 @@ UCB_Z = 1.0
 """Standard deviations above the posterior mean at which options are compared (an 84% upper bound)."""
 SAMPLES = 4000
 """Thompson draws behind the stated chance that an option is best."""
+PLAN_STEPS = 12
+"""Decisions of a cell planned ahead per version; later turns keep the last step."""
 Condition = tuple[str, str] | None
 
 
@@ -88,29 +97,94 @@ class Recommendation:
     chance_best: float
     estimates: tuple[OptionEstimate, ...]
     """Best estimate first."""
+    chances: tuple[float, ...]
+    """Each estimate's chance of being best, in the order of ``estimates``."""
+    plan: tuple[str, ...]
+    """Labels of the next decisions of this cell, in turn (the first is ``chosen``)."""
+    share: float
+    """This cell's share of the decisions of its role (or venture), which maps wake-ups to turns."""
     changed_at: datetime | None
     evidence_ids: tuple[str, ...]
 
     @property
     def text(self) -> str:
-        best = self.estimates[0]
-        post = self.chosen.posterior
-        low, high = post.interval()
-        numbers = f"{post.mean:+.2f}, 90% interval {low:+.2f}..{high:+.2f}, n={post.n}"
-        if self.mode == "exploit":
-            why = f"exploit: the best estimate so far, {numbers}; chance it is best {self.chance_best:.0%}"
-        else:
-            why = (f"explore: too little evidence to rule it out, {numbers}; chance it is best "
-                   f"{self.chance_best:.0%}, against '{best.label}' at {best.posterior.mean:+.2f}")
-        parts = [f"Recommended for {scope(self.kind, self.condition)}: '{self.chosen.label}' ({why})."]
-        parts.append("Estimates: " + "; ".join(_described(e) for e in self.estimates) + ".")
-        thin = [e.label for e in self.estimates if e.evidence < WORTH_TRYING and e is not best]
+        """The stored line: the first turn's recommendation, estimates, the plan for later turns."""
+        stated = [_stated(e, c) for e, c in zip(self.estimates, self.chances, strict=True)]
+        chosen = stated[self.estimates.index(self.chosen)]
+        parts = [_head(scope(self.kind, self.condition), chosen, stated[0])]
+        parts.append("Estimates: " + "; ".join(_described(e, s) for e, s in zip(self.estimates, stated, strict=True))
+                     + ".")
+        thin = [e.label for e in self.estimates if e.evidence < WORTH_TRYING and e is not self.estimates[0]]
         if thin:
             parts.append("Worth trying (too little evidence): " + ", ".join(f"'{t}'" for t in thin) + ".")
         if self.changed_at is not None:
             parts.append(f"Outcomes shifted after {self.changed_at.date().isoformat()}; "
                          "evidence before that counts less.")
+        runs = [(label, len(list(group))) for label, group in groupby(self.plan)]
+        steps = ", ".join(f"'{label}'" + (f" x{count}" if count > 1 else "") for label, count in runs)
+        parts.append(f"Next decisions here, in turn ({self.share:.0%} of the role's decisions): {steps}.")
         return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One option's estimate as a recommendation line states it."""
+
+    label: str
+    mean: float
+    low: float
+    high: float
+    n: int
+    chance: float
+
+
+def _stated(estimate: OptionEstimate, chance: float) -> Stated:
+    low, high = estimate.posterior.interval()
+    return Stated(estimate.label, estimate.posterior.mean, low, high, estimate.posterior.n, chance)
+
+
+def _head(scope_text: str, chosen: Stated, best: Stated) -> str:
+    """``Recommended for <scope>: '<option>' (exploit|explore: why, numbers).``"""
+    numbers = f"{chosen.mean:+.2f}, 90% interval {chosen.low:+.2f}..{chosen.high:+.2f}, n={chosen.n}"
+    if chosen.label == best.label:
+        why = f"exploit: the best estimate so far, {numbers}; chance it is best {chosen.chance:.0%}"
+    else:
+        why = (f"explore: too little evidence to rule it out, so this decision tries it, {numbers}; "
+               f"chance it is best {chosen.chance:.0%}, against '{best.label}' at {best.mean:+.2f}")
+    return f"Recommended for {scope_text}: '{chosen.label}' ({why})."
+
+
+_HEAD = re.compile(r"Recommended for (?P<scope>.+?): '(?P<label>[^']*)' \((?P<why>[^()]*)\)\. ")
+_ESTIMATE = re.compile(r"'(?P<label>[^']*)' (?P<mean>[+-]\d+\.\d+) \((?P<low>[+-]\d+\.\d+)\.\.(?P<high>[+-]\d+\.\d+), "
+                       r"n=(?P<n>\d+)[^;()]*(?:\([^()]*\)[^;()]*)?; best (?P<chance>\d+)%\)")
+_PLAN = re.compile(r" Next decisions here, in turn \((?P<share>\d+)% of the role's decisions\): (?P<steps>.*)\.$")
+_STEP = re.compile(r"'(?P<label>[^']*)'(?: x(?P<count>\d+))?")
+
+
+def line_for_turn(text: str, turn: int) -> str:
+    """The brief line of a recommendation for the ``turn``-th wake-up of the role under its version.
+
+    The turn maps to the plan's step ``round(turn * share)`` (the expected number of this cell's
+    decisions already made under the version); the line names that step's option, with its
+    estimate and whether that is exploit or explore, and leaves the plan out. A text without a
+    plan (not a recommendation, or written by an older version) is returned as it is.
+    """
+    found = _PLAN.search(text)
+    if found is None:
+        return text
+    line = text[:found.start()]
+    plan = [m["label"] for m in _STEP.finditer(found["steps"]) for _ in range(int(m["count"] or 1))]
+    head = _HEAD.match(line)
+    if not plan or head is None:
+        return line
+    label = plan[min(round(max(turn, 0) * int(found["share"]) / 100), len(plan) - 1)]
+    stated = {m["label"]: Stated(m["label"], float(m["mean"]), float(m["low"]), float(m["high"]), int(m["n"]),
+                                 int(m["chance"]) / 100)
+              for m in _ESTIMATE.finditer(line[head.end():])}
+    if label == head["label"] or label not in stated:
+        return line
+    best = next(iter(stated.values()))
+    return _head(head["scope"], stated[label], best) + " " + line[head.end():]
 
 
 def scope(kind: str, condition: Condition) -> str:
@@ -150,16 +224,20 @@ def recommend(
 
         cells: list[Condition] = [None, *_conditions(items)]
         cells += sorted({c for k, c, _ in borrowed if k == kind and c is not None} - set(cells))
+        peers = sum(1 for e in evidence if role is None or e.role == role)
         for condition in cells:
             members = items if condition is None else [e for e in items if e.context.get(condition[0]) == condition[1]]
             estimates = [estimate_of(o, [e for e in members if e.option == o], condition) for o in labels]
-            found.append(_choose(kind, condition, role, estimates, changed, members, f"{seed}|{kind}|{condition}"))
+            levels = sum(1 for c in cells if c is not None and condition is not None and c[0] == condition[0])
+            share = len(members) / peers if peers else 1 / max(levels, 1)
+            found.append(_choose(kind, condition, role, estimates, changed, members, share,
+                                 f"{seed}|{kind}|{condition}"))
     return found
 
 
 def _choose(
     kind: str, condition: Condition, role: str | None, estimates: Sequence[OptionEstimate],
-    changed: datetime | None, members: Sequence[Evidence], seed: str,
+    changed: datetime | None, members: Sequence[Evidence], share: float, seed: str,
 ) -> Recommendation:
     ranked = sorted(estimates, key=lambda e: (-e.posterior.mean, e.option))
     rng = np.random.default_rng(int(hashlib.sha1(seed.encode()).hexdigest()[:16], 16))
@@ -167,22 +245,44 @@ def _choose(
     sds = np.array([e.posterior.sd for e in ranked])
     draws = rng.normal(means, sds, size=(SAMPLES, len(ranked)))
     wins = np.bincount(np.argmax(draws, axis=1), minlength=len(ranked)) / SAMPLES
-    pick = int(np.argmax(means + UCB_Z * sds))
+    steps = plan(ranked)
     ordered = sorted(members, key=lambda e: (e.observed_at, e.decision_id))
     return Recommendation(
-        kind=kind, condition=condition, role=role, chosen=ranked[pick], mode="exploit" if pick == 0 else "explore",
-        chance_best=float(wins[pick]), estimates=tuple(ranked), changed_at=changed,
-        evidence_ids=tuple(e.decision_id for e in ordered),
+        kind=kind, condition=condition, role=role, chosen=ranked[steps[0]],
+        mode="exploit" if steps[0] == 0 else "explore", chance_best=float(wins[steps[0]]), estimates=tuple(ranked),
+        chances=tuple(float(w) for w in wins), plan=tuple(ranked[i].label for i in steps), share=share,
+        changed_at=changed, evidence_ids=tuple(e.decision_id for e in ordered),
     )
 
 
-def _described(estimate: OptionEstimate) -> str:
-    post = estimate.posterior
-    low, high = post.interval()
+def plan(ranked: Sequence[OptionEstimate], steps: int = PLAN_STEPS) -> list[int]:
+    """Indices into ``ranked`` (best mean first) of the next ``steps`` decisions: batch upper bounds.
+
+    Each step takes the highest upper bound mean + ``UCB_Z`` sd (ties to the better mean), then
+    counts as one more outcome of that option at its current mean: its sd shrinks to
+    sigma / sqrt(weight + 1), so a thinly tested option gets a few decisions, not all of them,
+    before its outcomes are in.
+    """
+    means = [e.posterior.mean for e in ranked]
+    weights = [e.posterior.prior_weight + e.posterior.weight for e in ranked]
+    sds = [e.posterior.sd for e in ranked]
+    planned = [0] * len(ranked)
+    chosen = []
+    for _ in range(steps):
+        bounds = [m + UCB_Z * sd * math.sqrt(w / (w + k)) if w > 0 else m + UCB_Z * sd
+                  for m, sd, w, k in zip(means, sds, weights, planned, strict=True)]
+        pick = max(range(len(ranked)), key=lambda i: (bounds[i], -i))
+        planned[pick] += 1
+        chosen.append(pick)
+    return chosen
+
+
+def _described(estimate: OptionEstimate, stated: Stated) -> str:
     lent = estimate.borrowed
-    mostly_lent = lent is not None and lent.weight > post.weight
+    mostly_lent = lent is not None and lent.weight > estimate.posterior.weight
     source = f", borrowed from {lent.ventures} similar ventures (n={lent.n})" if lent and mostly_lent else ""
-    return f"'{estimate.label}' {post.mean:+.2f} ({low:+.2f}..{high:+.2f}, n={post.n}{source})"
+    return (f"'{stated.label}' {stated.mean:+.2f} ({stated.low:+.2f}..{stated.high:+.2f}, n={stated.n}{source}; "
+            f"best {stated.chance:.0%})")
 
 
 def _labels(items: Sequence[Evidence], extra: Sequence[tuple[str, str]]) -> dict[str, str]:

@@ -7,8 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orgmind.synthesis.estimates import Observation, change_point, noise_sd, posterior
-from orgmind.synthesis.recommend import UCB_Z, Borrowed, Evidence, Recommendation, recommend
+from orgmind.synthesis.estimates import STALE_WEIGHT, Observation, change_point, noise_sd, posterior
+from orgmind.synthesis.recommend import (
+    PLAN_STEPS,
+    UCB_Z,
+    Borrowed,
+    Evidence,
+    Recommendation,
+    line_for_turn,
+    recommend,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPTIONS = (("linkedin ads", "LinkedIn ads"), ("tiktok ads", "TikTok ads"), ("podcasts", "podcasts"))
@@ -41,7 +49,7 @@ def test_posterior_discounts_by_age_by_hand() -> None:
     low, high = post.interval()
     assert (high - low) / 2 == pytest.approx(1.6448536 * post.sd)
     stale = posterior(observations, NOW, 0.3, change_point=NOW - timedelta(days=1))
-    assert stale.weight == pytest.approx(1 + 0.8 * 0.2), "outcomes before a change point count less"
+    assert stale.weight == pytest.approx(1 + 0.8 * STALE_WEIGHT), "outcomes before a change point count less"
 
 
 def test_noise_is_the_pooled_within_cell_sd() -> None:
@@ -122,3 +130,33 @@ def test_borrowed_evidence_is_a_prior_that_own_evidence_replaces() -> None:
     own = evidence("podcasts", [-0.4, -0.5, -0.3, -0.4] * 3) + evidence("tiktok ads", [0.4, 0.5, 0.3] * 3)
     warm = b2b(own, borrowed=borrowed, seed="0")
     assert warm.chosen.label == "TikTok ads" and "borrowed" not in warm.text
+
+
+def test_the_plan_spreads_a_cells_next_decisions_over_the_options_it_cannot_rule_out() -> None:
+    items = evidence("linkedin ads", [0.4, 0.3, 0.5]) + evidence("tiktok ads", [0.1])
+    cell = b2b(items, seed="3")
+    assert len(cell.plan) == PLAN_STEPS and cell.plan[0] == cell.chosen.label, "the first step is the upper bound"
+    assert {"LinkedIn ads", "podcasts"} <= set(cell.plan), "a thin option gets some decisions, not all"
+    assert cell.plan.count("LinkedIn ads") > PLAN_STEPS / 2, "most go to the best estimate"
+    assert cell.share == pytest.approx(4 / 5), "this cell holds 4 of the role's 5 decisions"
+    rich = evidence("linkedin ads", [0.5, 0.4, 0.6, 0.5] * 3) + evidence("tiktok ads", [-0.4, -0.5, -0.3] * 3)
+    assert set(b2b(rich, seed="3").plan) == {"LinkedIn ads"}, "nothing left to explore: exploit at every turn"
+
+
+def test_each_turn_reads_its_step_of_the_plan_in_plain_words() -> None:
+    cell = b2b(evidence("linkedin ads", [0.4, 0.3, 0.5]) + evidence("tiktok ads", [0.1]), seed="3")
+    assert "Next decisions here, in turn (80% of the role's decisions):" in cell.text
+    lines = [line_for_turn(cell.text, turn) for turn in range(20)]
+    for turn, line in enumerate(lines):
+        step = cell.plan[min(round(turn * 0.8), PLAN_STEPS - 1)]
+        assert line.startswith(f"Recommended for channel decisions with segment = b2b: '{step}' (")
+        assert "Next decisions here" not in line and "Estimates: 'LinkedIn ads'" in line
+        words = "exploit: the best estimate so far" if step == "LinkedIn ads" else \
+            "explore: too little evidence to rule it out, so this decision tries it"
+        assert words in line
+    assert lines[0] == cell.text.split(" Next decisions here")[0], "turn 0 is the stored recommendation"
+    explored = next(line for line in lines if "explore:" in line)
+    assert "against 'LinkedIn ads' at +0.30" in explored, "an explore line names what it is weighed against"
+    assert lines == [line_for_turn(cell.text, turn) for turn in range(20)], "deterministic given the turn"
+    plain = "For channel decisions, 'LinkedIn ads' worked: mean outcome +0.42 (n=14)."
+    assert line_for_turn(plain, 3) == plain, "other insights pass through"

@@ -32,7 +32,7 @@ from orgmind.core.immutability import check_immutable
 from orgmind.synthesis.history import brain_at, version_of_decision
 from orgmind.synthesis.scorecard import scorecard
 from orgmind.synthesis.stats import estimate, welch
-from orgmind.synthesis.recommend import RECOMMEND
+from orgmind.synthesis.recommend import RECOMMEND, line_for_turn
 from orgmind.synthesis.synthesize import InsightDraft, group_decisions, parse_key, synthesize
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -364,3 +364,24 @@ def test_a_new_venture_that_shares_starts_from_similar_ventures_evidence(mind: O
     mine = next(i for i in own.insights if i.key == "channel|*|segment=b2b")
     assert mine.text.startswith("Recommended for channel decisions with segment = b2b: 'TikTok ads'")
     assert "borrowed" not in mine.text.split("Estimates:")[1].split("'podcast")[0], "own evidence replaced it"
+
+
+def test_each_wake_up_of_a_role_under_a_version_reads_the_next_step_of_the_plan(mind: OrgMind) -> None:
+    new_venture(mind, "turns")
+    mind.record_many(decisions("turns", "channel", "LinkedIn ads", [0.2, 0.3, 0.1], T0)
+                     + decisions("turns", "channel", "TikTok ads", [0.1], T0)
+                     + decisions("turns", "channel", "podcast sponsorships", [0.0], T0))
+    result = synthesize(mind.store, mind.index.embedder, "turns", now=T0 + timedelta(days=2))
+    [stored] = [i for i in result.insights if i.key == "channel|*"]
+    expected = [line_for_turn(stored.text, turn).split(" (")[0] for turn in range(8)]
+    assert len(set(expected)) > 1, "the plan explores at some turns and exploits at others"
+    seen = []
+    for turn in range(8):
+        at = T0 + timedelta(days=2, hours=turn + 1)
+        if turn == 3:
+            mind.wake_up("turns", "ceo", task="set the price", budget_tokens=4000, now=at - timedelta(minutes=30))
+        brief = mind.wake_up("turns", "cmo", task="choose the paid channel", budget_tokens=4000, now=at)
+        [line] = [line for line in brief.section("current_brain").lines if line.cites == (stored.id,)]
+        assert "Next decisions here" not in line.text, "the plan itself stays out of the brief"
+        seen.append(line.text.split(" (")[0])
+    assert seen == expected, "the role's own earlier wake-ups under the version set the turn; the ceo's do not"
