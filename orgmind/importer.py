@@ -93,7 +93,7 @@ def import_jsonl(
         for position, refusal in sorted(rejected.items()):
             report.rejected.append(RejectedLine(batch[position][0], str(refusal)))
         write([node for _, node in written], gated.expect)
-        report.imported.update(node.label.value for _, node in written)
+        report.imported.update(nodes[position].label.value for position in sorted({p for p, _ in written}))
         if on_commit is not None:
             on_commit(batch[-1][0])
         batch.clear()
