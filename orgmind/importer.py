@@ -144,7 +144,7 @@ def import_jsonl(
                 (position, node) for position, node in written
                 if _written_alone((batch[position][0], node), lambda one: write(one, gated.expect), report)
             ]
-        report.imported.update(node.label.value for _, node in written)
+        report.imported.update(nodes[position].label.value for position in sorted({p for p, _ in written}))
         if on_commit is not None:
             on_commit(batch[-1][0])
         batch.clear()

@@ -98,7 +98,9 @@ def gate_each(
       ``pending_approval`` with a new pending ``Escalation`` (gate = first triggered gate,
       reason = every triggered gate and condition, requested at ``now``) when it asks for
       proposed, pending_approval, approved or executed; refused when approved or executed is
-      blocked by a pending or rejected escalation, or when it asks for rejected without one.
+      blocked by a pending or rejected escalation (with ``history``, a stored decision blocked by
+      a pending one keeps its stored status instead, so re-importing a file changes nothing),
+      or when it asks for rejected without one.
     - Re-recording a decision that has escalations as proposed or pending_approval keeps its
       stored status.
     - Escalations: a stored one may only be written unchanged; a new one must be pending and
@@ -132,7 +134,7 @@ def gate_each(
             if isinstance(record, Decision):
                 previous = stored.get(record.id)
                 nodes: list[Node] = _gate(policy, record, previous if isinstance(previous, Decision) else None,
-                                          escalations.get(record.id, []), new_ids, now)
+                                          escalations.get(record.id, []), new_ids, now, history)
             else:
                 nodes = [record]
         except InvalidRecord as error:
@@ -224,7 +226,7 @@ def _refused(decision: Decision, why: str) -> InvalidRecord:
 
 def _gate(
     policy: Policy, decision: Decision, stored: Decision | None, escalations: list[Escalation],
-    new_ids: set[str], now: datetime,
+    new_ids: set[str], now: datetime, history: bool,
 ) -> list[Node]:
     changed = stored is not None and gate_subject(stored) != gate_subject(decision)
     # an approval covers the decision it approved: a change to what the gates read voids it
@@ -235,6 +237,8 @@ def _gate(
         raise _refused(decision, f"no person rejected it (escalation {counted[0].id} is {counted[0].status.value})")
     if blocking:
         first = rejected[0] if rejected else blocking[0]
+        if decision.status in CLEARED and history and not rejected and stored is not None:
+            return [decision.model_copy(update={"status": stored.status})]  # history waits, as it did
         if decision.status in CLEARED:
             raise _refused(decision, f"it needs human approval (gate {first.gate}, escalation {first.id},"
                                      f" {first.status.value})")
