@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         PermissionDenied,
         PolicyError,
         ReadOnly,
+        StoreFull,
         StoreLocked,
         StoreUnavailable,
     )
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 _ERRORS = (
     "AuthenticationFailed", "IdConflict", "IndexMismatch", "InvalidArgument", "InvalidInput", "InvalidRecord",
     "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "PolicyError",
-    "ReadOnly", "StoreLocked", "StoreUnavailable",
+    "ReadOnly", "StoreFull", "StoreLocked", "StoreUnavailable",
 )
 _HOMES = {
     "AsyncClient": "orgmind.client", "Client": "orgmind.client", "Settings": "orgmind.config",
@@ -109,6 +110,7 @@ __all__ = [
     "RelType",
     "Settings",
     "Sharing",
+    "StoreFull",
     "StoreLocked",
     "StoreUnavailable",
     "Venture",
