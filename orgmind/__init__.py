@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PermissionDenied,
         PolicyError,
         ReadOnly,
+        StoreFull,
         StoreLocked,
         StoreUnavailable,
     )
@@ -57,8 +58,8 @@ if TYPE_CHECKING:
 
 _ERRORS = (
     "AuthenticationFailed", "Conflict", "IdConflict", "IndexMismatch", "InvalidArgument", "InvalidInput",
-    "InvalidRecord", "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied", "PolicyError",
-    "ReadOnly", "StoreLocked", "StoreUnavailable",
+    "InvalidRecord", "MissingReference", "ModelUnavailable", "NotFound", "OrgmindError", "PermissionDenied",
+    "PolicyError", "ReadOnly", "StoreFull", "StoreLocked", "StoreUnavailable",
 )
 _HOMES = {
     "AsyncClient": "orgmind.client", "Client": "orgmind.client", "Settings": "orgmind.config",
@@ -111,6 +112,7 @@ __all__ = [
     "RelType",
     "Settings",
     "Sharing",
+    "StoreFull",
     "StoreLocked",
     "StoreUnavailable",
     "Venture",

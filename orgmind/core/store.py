@@ -75,7 +75,8 @@ class Store:
             return []
         check_immutable(self.graph, batch, expect)
         if self._index is not None:  # a full disk refuses the write before any of it is stored
-            self._index.vectors.ensure_room(len(batch))
+            graph_bytes = sum(3 * len(node.model_dump_json()) + 4096 for node in batch)  # rows, log, pages
+            self._index.vectors.ensure_room(len(batch), graph_bytes)
         self.graph.upsert(batch, edges, expect=expect)
         self._index_written(batch)
         return batch

@@ -189,9 +189,10 @@ class EdgeVectorIndex:
         stat = os.statvfs(self.path)
         return stat.f_bavail * stat.f_frsize
 
-    def ensure_room(self, points: int) -> None:
-        """Raise ``StoreFull`` unless the disk has room to write ``points`` points safely."""
-        self._need(ROOM_RESERVE + points * ROOM_PER_POINT, f"writing {points} vectors")
+    def ensure_room(self, points: int, extra_bytes: int = 0) -> None:
+        """Raise ``StoreFull`` unless the disk has room to write ``points`` points safely, after
+        ``extra_bytes`` of other data (the graph's share of the same write)."""
+        self._need(ROOM_RESERVE + points * ROOM_PER_POINT + extra_bytes, f"writing {points} vectors")
 
     def _ensure_room_to_load(self) -> None:
         """Raise ``StoreFull`` unless loading the shard cannot run out of space.

@@ -229,7 +229,7 @@ class QdrantServerIndex:
     def flush(self) -> None:
         """Nothing to do: every write waited for the server's acknowledgement."""
 
-    def ensure_room(self, points: int) -> None:
+    def ensure_room(self, points: int, extra_bytes: int = 0) -> None:
         """Nothing to check: the server manages its own disk."""
 
     def optimize(self) -> None:

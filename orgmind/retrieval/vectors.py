@@ -173,9 +173,9 @@ class VectorIndex(Protocol):
         """Make every write so far durable (a no-op where the backend does it on its own)."""
         ...
 
-    def ensure_room(self, points: int) -> None:
-        """Raise ``StoreFull`` unless writing ``points`` points fits on the local disk (a no-op
-        where the index lives on a server)."""
+    def ensure_room(self, points: int, extra_bytes: int = 0) -> None:
+        """Raise ``StoreFull`` unless writing ``points`` points (and ``extra_bytes`` of other data
+        on the same disk) fits on the local disk (a no-op where the index lives on a server)."""
         ...
 
     def optimize(self) -> None:

@@ -67,7 +67,7 @@ def main(mount: Path, results: Path) -> None:
     for batch_number in range(100):
         batch = [Decision(id=f"d{batch_number}-{i}", venture_id="v", role="cto", kind="architecture",
                           title=f"Queue decision {codeword(batch_number, i)}",
-                          rationale="detail " * 1400)
+                          rationale=f"{codeword(batch_number, i)} detail " * 550)
                  for i in range(50)]
         try:
             mind.record_many(batch)
@@ -102,7 +102,7 @@ def main(mount: Path, results: Path) -> None:
         hits = mind.recall(codeword(0, 3), venture="v", k=5)
         state = check(mind.store)
         report("recovered", acknowledged=len(acknowledged), present=len(stored), ok=state.ok,
-               counts=state.counts(), first_hit=hits[0].id if hits else None,
+               counts=state.counts(), hits=[h.id for h in hits], acknowledged_ids=acknowledged,
                retried=sorted(mind.graph.existing([d.id for d in refused[:5]])))
     os.sync()
 
