@@ -25,6 +25,7 @@ from typing import IO, Any
 from orgmind.config import Settings
 from orgmind.core.check import check
 from orgmind.mind import OrgMind
+from orgmind.retrieval.documents import SEARCHABLE
 from orgmind.sample import DEFAULT_END, generate, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +85,8 @@ def reopen_and_check(home: str, probes: list[list[str]] | None = None) -> dict[s
             hits = mind.recall(text, venture=venture, k=10)
             found.append(node_id in {h.id for h in hits})
         ids = sorted(n.id for n in mind.graph.scan())
-    return {"report": report.to_json(), "probes_found": found, "ids": ids}
+        searchable = sum(mind.graph.count(label) for label in SEARCHABLE)
+    return {"report": report.to_json(), "probes_found": found, "ids": ids, "searchable": searchable}
 
 
 def check_as_is(home: str) -> dict[str, Any]:
@@ -98,10 +100,25 @@ def check_as_is(home: str) -> dict[str, Any]:
         store.close()
 
 
+def drop_vectors(home: str, count: int) -> dict[str, Any]:
+    """Delete ``count`` points from the vector index behind the graph's back (a lost segment, an
+    older backup of the index): the graph still marks their records indexed."""
+    from orgmind.core.store import open_store
+
+    store = open_store(Settings(home=Path(home)), reconcile=False)
+    try:
+        dropped = sorted(store.index.vectors.ids())[:count]
+        store.index.vectors.delete(dropped)
+        store.index.vectors.flush()
+    finally:
+        store.close()
+    return {"dropped": len(dropped)}
+
+
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     f.__name__: f
     for f in (make_sample, import_file, reindex, synthesize, mine_patterns, delete_venture, reopen_and_check,
-              check_as_is)
+              check_as_is, drop_vectors)
 }
 
 
