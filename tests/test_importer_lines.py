@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from orgmind.approvals.gates import default_policy
+from orgmind.approvals.service import ApprovalService
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.importer import ImportReport, import_jsonl
 from orgmind.core.store import Store
@@ -22,7 +24,8 @@ def run(tmp_path: Path, payload: bytes, store: Store | None = None) -> tuple[Imp
     source.write_bytes(payload)
     graph = store.graph if store is not None else SqliteGraphStore(tmp_path / "g.sqlite3")
     assert isinstance(graph, SqliteGraphStore)
-    report = import_jsonl(graph, source, write=(store or Store(graph)).commit)
+    store = store or Store(graph)
+    report = import_jsonl(graph, source, write=store.commit, gate=ApprovalService(store, default_policy()).gate_history)
     return report, graph
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from orgmind.approvals.gates import default_policy
+from orgmind.approvals.service import ApprovalService
 from orgmind.core.store import Store
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.importer import import_jsonl
@@ -50,7 +52,9 @@ def test_every_line_is_imported_equal_or_rejected_with_its_number(case: tuple[by
         source.write_bytes(body)
         graph = SqliteGraphStore(Path(folder) / "graph.sqlite3")
         try:
-            report = import_jsonl(graph, source, write=Store(graph).commit)
+            store = Store(graph)
+            gate = ApprovalService(store, default_policy()).gate_history
+            report = import_jsonl(graph, source, write=store.commit, gate=gate)
         finally:
             graph.close()
         rejected = {r.line: r.reason for r in report.rejected}
