@@ -51,6 +51,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -60,8 +61,13 @@ from typing import Any
 
 import numpy as np
 
-from orgmind.mind import OrgMind
-from orgmind.retrieval.embedder import Embedder
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from graph import FILL, SPAN, T0  # noqa: E402  (the graph benchmark's vocabulary and time span)
+from graph import SUMMARIES_BAD as BAD  # noqa: E402
+from graph import SUMMARIES_GOOD as GOOD  # noqa: E402
+from orgmind.mind import OrgMind  # noqa: E402
+from orgmind.retrieval.embedder import Embedder  # noqa: E402
 
 ROLES = ("ceo", "cto", "growth", "sales", "support", "finance")
 KINDS = {
@@ -77,25 +83,9 @@ KINDS = {
     "budget": ("Cut the {team} budget by {pct}%", "Move ${budget} from {team} to {team2}"),
     "roadmap": ("Make {feature} the Q{quarter} headline", "Drop {feature} from the Q{quarter} roadmap"),
 }
-FILL = {
-    "plan": ("Starter", "Team", "Pro", "Business", "Enterprise"),
-    "segment": ("SMB", "agencies", "freelancers", "mid-market", "EU customers", "students", "churned users"),
-    "position": ("senior backend engineer", "growth marketer", "customer success lead", "designer",
-                 "data analyst", "account executive", "DevOps engineer"),
-    "team": ("engineering", "marketing", "sales", "support", "design", "operations"),
-    "channel": ("Google Ads", "LinkedIn", "newsletter", "podcast", "SEO", "referral", "TikTok"),
-    "feature": ("SSO", "bulk export", "the mobile app", "usage analytics", "the public API", "dark mode",
-                "Slack integration", "audit log", "two-factor login", "invoice reminders"),
-    "service": ("email", "payments", "hosting", "analytics", "CRM", "error tracking"),
-    "vendor": ("Postmark", "Stripe", "Hetzner", "PostHog", "HubSpot", "Sentry", "Fly.io", "Paddle"),
-}
 RATIONALES = ("Last {period}'s numbers point this way.", "Customers in {segment} keep asking for it.",
               "The {team} team is over capacity.", "A competitor moved first on {feature}.",
               "Cash runway is {months} months.", "Churn in {segment} rose last {period}.")
-GOOD = ("Revenue up {x}% over {d} days", "Conversion improved by {x}%", "Churn fell {x}% month over month",
-        "Support backlog down {x}%", "Shipped on time; adoption {x}% in week one")
-BAD = ("Revenue down {x}% over {d} days", "No measurable effect after {d} days", "Churn rose {x}%",
-       "Missed the deadline by {d} days", "Costs {x}% over plan")
 
 QUERIES = (
     "raise prices on the team plan", "hire a senior backend engineer", "paid ads campaign for agencies",
@@ -105,8 +95,6 @@ QUERIES = (
 )
 WAKE_TASKS = ("Plan next month's pricing", "Decide on the next hire", "Pick a growth channel",
               "Trim spend for the quarter")
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-SPAN = timedelta(days=730)
 NOW = T0 + SPAN + timedelta(days=1)
 BASELINE_DECISIONS = 1_000
 BASELINED = ("recall_p50_ms", "recall_p95_ms", "wake_p50_ms", "wake_p95_ms")
