@@ -51,7 +51,7 @@ def run_rule(seed: int, cycles: int, count: int, drift: bool = False) -> Rows:
         start = fw.T0 + timedelta(days=7 * cycle)
         as_of = max((e.observed_at for e in history), default=start)
         truth = truth_at(seed, cycle, drift)
-        found = rules.recommend(history, as_of, boundaries=boundaries[-4:], seed=f"{seed}|{len(history)}")
+        found = rules.recommend(history, as_of, boundaries=boundaries, seed=f"{seed}|{len(history)}")
         advice = {(r.kind, r.condition): r.text for r in found}
         got, best, blind, fresh = [], [], [], []
         turns: dict[str, int] = defaultdict(int)

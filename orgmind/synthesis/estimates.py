@@ -26,7 +26,9 @@ MIN_SIGMA = 0.05
 CHANGE_Z = 2.75
 """Standardised shift of a kind's outcomes after a boundary that marks a change point."""
 CHANGE_LOOKBACK = 4
-"""Boundaries (the latest brain versions' creation times) tested for a change point."""
+"""Latest boundaries (brain versions' creation times) tested for a change point at each version."""
+CHANGE_HISTORY = 12
+"""Latest boundaries over which the change-point detector is replayed."""
 STALE_WEIGHT = 0.1
 """Extra weight factor of outcomes before a kind's latest change point."""
 CREDIBLE = 0.9
@@ -94,23 +96,44 @@ def noise_sd(cells: Sequence[Sequence[float]]) -> float:
 
 
 def change_point(observations: Sequence[Observation], boundaries: Sequence[datetime], sigma: float) -> datetime | None:
-    """The latest boundary after which the outcomes shift by ``CHANGE_Z`` standard errors or more.
+    """The latest change point an online detector would have marked, replayed version by version.
 
-    For each boundary, every outcome after it is compared with the mean of its cell before it
-    (cells with at least two outcomes before); the standardised sum of those residuals is the
-    shift. One shift of a whole kind pools evidence across its cells.
+    The boundaries (brain versions' creation times) are visited in order, and once more at the
+    end with every outcome: at each, the outcomes seen so far since the last change point are
+    tested for a shift after each of the ``CHANGE_LOOKBACK`` latest boundaries since that change
+    point (:func:`shift`); the boundary with the largest shift, if it reaches ``CHANGE_Z``,
+    becomes the change point. A change once marked stays marked, so the evidence after it is
+    not blended back with the evidence before it when the newer outcomes disagree among
+    themselves (one option worse, another better).
     """
-    for boundary in sorted(boundaries, reverse=True)[:CHANGE_LOOKBACK]:
-        before: dict[tuple[str, ...], list[float]] = {}
-        after: dict[tuple[str, ...], list[float]] = {}
-        for o in observations:
-            (before if o.observed_at < boundary else after).setdefault(o.cell, []).append(o.score)
-        residual, variance = 0.0, 0.0
-        for cell, fresh in after.items():
-            old = before.get(cell, [])
-            if len(old) >= 2:
-                residual += math.fsum(fresh) - len(fresh) * math.fsum(old) / len(old)
-                variance += sigma**2 * (len(fresh) + len(fresh) ** 2 / len(old))
-        if variance > 0 and abs(residual) / math.sqrt(variance) >= CHANGE_Z:
-            return boundary
-    return None
+    ordered = sorted(set(boundaries))[-CHANGE_HISTORY:]
+    found: datetime | None = None
+    for checkpoint in [*ordered[1:], None]:
+        seen = [o for o in observations if (checkpoint is None or o.observed_at < checkpoint)
+                and (found is None or o.observed_at >= found)]
+        candidates = [b for b in ordered if (found is None or b > found) and (checkpoint is None or b < checkpoint)]
+        shifts = {b: shift(seen, b, sigma) for b in candidates[-CHANGE_LOOKBACK:]}
+        best = max(shifts, key=lambda b: (shifts[b], b), default=None)
+        if best is not None and shifts[best] >= CHANGE_Z:
+            found = best
+    return found
+
+
+def shift(observations: Sequence[Observation], boundary: datetime, sigma: float) -> float:
+    """Standardised shift of the outcomes after ``boundary`` from what their cells' outcomes before it predict.
+
+    Every outcome after the boundary is compared with the mean of its cell before it (cells with
+    at least two outcomes before); the absolute standardised sum of those residuals pools the
+    evidence of a whole kind across its cells.
+    """
+    before: dict[tuple[str, ...], list[float]] = {}
+    after: dict[tuple[str, ...], list[float]] = {}
+    for o in observations:
+        (before if o.observed_at < boundary else after).setdefault(o.cell, []).append(o.score)
+    residual, variance = 0.0, 0.0
+    for cell, fresh in after.items():
+        old = before.get(cell, [])
+        if len(old) >= 2:
+            residual += math.fsum(fresh) - len(fresh) * math.fsum(old) / len(old)
+            variance += sigma**2 * (len(fresh) + len(fresh) ** 2 / len(old))
+    return abs(residual) / math.sqrt(variance) if variance > 0 else 0.0

@@ -29,7 +29,7 @@ from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import DecisionWithOutcomes, GraphStore
 from orgmind.models import BrainVersion, Decision, Insight, InsightStatus, NodeLabel, Venture, utc_now
-from orgmind.synthesis.estimates import Observation, posterior
+from orgmind.synthesis.estimates import CHANGE_HISTORY, Observation, posterior
 from orgmind.synthesis.history import chain, citing_decisions, insights_of
 from orgmind.synthesis.labels import normalise
 from orgmind.synthesis.recommend import RECOMMEND, Evidence, Recommendation, recommend
@@ -182,7 +182,7 @@ def synthesize(
     evidence = _recommendation_evidence(groups)
     as_of = max((e.observed_at for e in evidence), default=now)  # ages count from the newest outcome
     recommendations = recommend(
-        evidence, as_of, boundaries=[v.created_at for v in versions[-4:]],
+        evidence, as_of, boundaries=[v.created_at for v in versions[-CHANGE_HISTORY:]],
         borrowed=borrowed_evidence(graph, embedder.embed_documents, subject, now),
         seed=f"{venture}|{role or ''}|{len(evidence)}|{seed}",
     )
