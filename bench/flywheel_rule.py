@@ -1,6 +1,6 @@
 """The choosing rule alone, fast: `recommend` over each seed's own history, no stores, no text.
 
-    python bench/flywheel_rule.py --seeds 0-9 [--scenario drift] [--ucb-z 1.0]
+    python bench/flywheel_rule.py --seeds 0-9 [--scenario drift [--change 5]] [--ucb-z 1.0]
 
 Runs the stationary (or drift) world of ``bench/flywheel.py`` (same truth, slots and noise per
 seed) with two arms: ``rule`` computes ``orgmind.synthesis.recommend`` once per simulated week
@@ -8,9 +8,9 @@ from the arm's outcomes so far (as a brain version would be) and follows, at eac
 segment's line for that wake-up's turn (``line_for_turn``: the turn counts the earlier decisions
 of the kind's role that week, as the brief counts the role's wake-ups under the version), random in
 week 1; ``bandit`` is the flywheel's plain Thompson bandit. Prints each arm's share of the oracle's
-lift over random (stationary: cycles 5-8; drift: cycle 7, two after the change at cycle 5, and
-cycles 5-7), pooled over seeds and per seed. Used to choose the rule on development seeds; the
-figures that count come from ``bench/flywheel.py`` on other seeds.
+lift over random (stationary: cycles 5-8; drift: two cycles after the change, cycle 7 for a change
+at cycle 5, and from the change on), pooled over seeds and per seed. Used to choose the rule on
+development seeds; the figures that count come from ``bench/flywheel.py`` on other seeds.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import flywheel as fw  # noqa: E402
 from orgmind.synthesis import recommend as rules  # noqa: E402
 
 CHANGE = 4
-"""Drift: the first changed cycle, 0-based (cycle 5), as in ``bench/flywheel.py``."""
+"""Drift: the first changed cycle, 0-based (cycle 5 by default, as in ``bench/flywheel.py``)."""
 Rows = list[tuple[float, float, float]]
 """Per cycle: (oracle, arm, random) mean outcome."""
 
@@ -107,17 +107,20 @@ def share(runs: list[Rows], window: range) -> tuple[float, list[float]]:
 
 
 def main() -> None:
+    global CHANGE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=fw.parse_seeds, default=fw.parse_seeds("0-9"))
     parser.add_argument("--scenario", choices=("stationary", "drift"), default="stationary")
     parser.add_argument("--cycles", type=int, default=8)
     parser.add_argument("--decisions", type=int, default=40)
+    parser.add_argument("--change", type=int, default=CHANGE + 1, help="drift: the first changed cycle (1-based)")
     parser.add_argument("--ucb-z", type=float, default=rules.UCB_Z, help="sd above the mean that options compare at")
     args = parser.parse_args()
-    rules.UCB_Z = args.ucb_z
+    rules.UCB_Z, CHANGE = args.ucb_z, args.change - 1
     drift = args.scenario == "drift"
-    cycles = min(args.cycles, CHANGE + 3) if drift else args.cycles
-    windows = ({"cycle 7": range(CHANGE + 2, CHANGE + 3), "cycles 5-7": range(CHANGE, CHANGE + 3)} if drift
+    cycles = CHANGE + 3 if drift else args.cycles
+    windows = ({f"cycle {CHANGE + 3}": range(CHANGE + 2, CHANGE + 3),
+                f"cycles {CHANGE + 1}-{CHANGE + 3}": range(CHANGE, CHANGE + 3)} if drift
                else {f"cycles 5-{cycles}": range(4, cycles)})
     arm: Callable[[int, int, int, bool], Rows]
     for name, arm in (("rule", run_rule), ("bandit", run_bandit)):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orgmind.synthesis.estimates import STALE_WEIGHT, Observation, change_point, noise_sd, posterior
+from orgmind.synthesis.estimates import CHANGE_Z, STALE_WEIGHT, Observation, change_point, noise_sd, posterior, shift
 from orgmind.synthesis.recommend import (
     PLAN_STEPS,
     UCB_Z,
@@ -65,6 +65,19 @@ def test_change_point_finds_a_shift_and_not_noise() -> None:
     worse = [Observation(s, NOW, ("a",)) for s in (-0.3, -0.2, -0.4)]
     assert change_point(before + same, [boundary], 0.3) is None
     assert change_point(before + worse, [boundary], 0.3) == boundary
+
+
+def test_a_marked_change_stays_marked_when_later_outcomes_cancel_in_the_pooled_shift() -> None:
+    first, second = NOW - timedelta(weeks=2), NOW - timedelta(weeks=1)
+    before = ([Observation(s, NOW - timedelta(weeks=3), ("a",)) for s in (0.5, 0.4, 0.6, 0.5, 0.45, 0.55)]
+              + [Observation(s, NOW - timedelta(weeks=3), ("b",)) for s in (-0.3, -0.2, -0.4, -0.3)])
+    a_falls = [Observation(s, first + timedelta(days=1), ("a",)) for s in (-0.3, -0.2, -0.4)]
+    b_rises = [Observation(s, second + timedelta(days=1), ("b",)) for s in (0.5, 0.4, 0.6)]
+    seen = before + a_falls + b_rises
+    assert shift(seen, first, 0.3) < 0.5, "a swap cancels in the pooled shift over every later outcome"
+    assert shift(before + a_falls, first, 0.3) >= CHANGE_Z, "the week after the change alone shows it"
+    assert change_point(before + a_falls, [first, second], 0.3) == first
+    assert change_point(seen, [first, second], 0.3) == first, "marked at the version after the first week, kept"
 
 
 def test_untried_options_are_worth_trying_and_evidence_turns_explore_into_exploit() -> None:
