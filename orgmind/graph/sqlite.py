@@ -1,7 +1,9 @@
 """The embedded graph store: one SQLite file in WAL mode, synchronous=FULL.
 
 Every write is one transaction; an acknowledged write survives a crash of the process (and of the
-machine). WAL lets readers (another process opened read-only, say) read while one writer writes.
+machine). WAL lets readers (another process opened read-only, say) read while one writer writes;
+within the process each thread reads on its own connection, in a snapshot per read, so reads
+run beside each other and beside the write in progress.
 Every SQLite error is translated into the orgmind error tree on the call where it happens.
 """
 
@@ -151,11 +153,45 @@ class SqliteGraphStore(GraphStore):
                 raise StoreFull(f"the disk under the embedded graph at {self.path} is full: {exc}") from exc
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._writer_thread: int | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _translated(self.path):
-            yield self._db
+        """The calling thread's read connection, in one snapshot for the whole block.
+
+        The thread writing (inside ``_transaction``) and a read-only store read on the main
+        connection, under its lock, as does everything once the store is closed.
+        """
+        if self.read_only or self._closed or self._writer_thread == threading.get_ident():
+            with self._lock, _translated(self.path):
+                yield self._db
+            return
+        with _translated(self.path):
+            db = self._reader()
+            depth = getattr(self._local, "depth", 0)
+            if depth == 0:
+                db.execute("BEGIN")
+            self._local.depth = depth + 1
+            try:
+                yield db
+            finally:
+                self._local.depth = depth
+                if depth == 0:
+                    db.execute("COMMIT")
+
+    def _reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA query_only=1")
+            with self._lock:
+                self._readers.append(db)
+            self._local.db = db
+        return db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -163,12 +199,15 @@ class SqliteGraphStore(GraphStore):
             if self.read_only:
                 raise StoreUnavailable(f"the embedded graph at {self.path} is open read-only")
             self._db.execute("BEGIN IMMEDIATE")
+            self._writer_thread = threading.get_ident()
             try:
                 yield self._db
             except BaseException:
                 if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
                     self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._writer_thread = None
             self._db.execute("COMMIT")
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
@@ -394,6 +433,10 @@ class SqliteGraphStore(GraphStore):
 
     def close(self) -> None:
         with self._lock, _translated(self.path):
+            self._closed = True
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._db.close()
 
     def mark_all_unindexed(self) -> None:

@@ -116,18 +116,25 @@ class Embedder:
         The last 1024 distinct queries are cached; the returned array is read-only and shared
         with the cache, so copy it before modifying it.
         """
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The embeddings of several search queries, those not cached in one model call (see
+        ``embed_query``)."""
         with self._queries_lock:
-            vector = self._queries.get(text)
-            if vector is not None:
+            found = {text: self._queries[text] for text in texts if text in self._queries}
+            for text in found:
                 self._queries.move_to_end(text)
-                return vector
-        encoded: np.ndarray = self._encode([text], 1, self._query_prompt)[0]
-        encoded.flags.writeable = False
-        with self._queries_lock:
-            self._queries[text] = encoded
-            while len(self._queries) > _QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return encoded
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            encoded = self._encode(missing, len(missing), self._query_prompt)
+            encoded.flags.writeable = False
+            with self._queries_lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    found[text] = self._queries[text] = vector
+                while len(self._queries) > _QUERY_CACHE_SIZE:
+                    self._queries.popitem(last=False)
+        return [found[text] for text in texts]
 
     def _encode(self, texts: list[str], batch_size: int, prompt_name: str | None) -> np.ndarray:
         vectors = self._model.encode(

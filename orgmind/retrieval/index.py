@@ -22,6 +22,7 @@ from orgmind.models import Decision, Node, Outcome
 from orgmind.retrieval.documents import SEARCHABLE, Document, document_of
 from orgmind.retrieval.embedder import Embedder
 from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex
+from orgmind.retrieval.query_batch import QueryBatcher
 from orgmind.retrieval.vectors import VectorIndex, VectorPayload, VectorPoint
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class SearchIndex:
     def __init__(self, graph: GraphStore, embedder: Embedder, vectors: VectorIndex) -> None:
         self.graph = graph
         self.embedder = embedder
+        self.queries = QueryBatcher(embedder)
         self.vectors = vectors
         self._lexical: LexicalIndex | None = None
         self._cursor = 0
@@ -44,7 +46,9 @@ class SearchIndex:
     def lexical(self) -> LexicalIndex:
         """The BM25 index, rebuilt from the graph on first use so it never drifts from it."""
         if self._lexical is None:
-            with self._following:
+            with self._following:  # a write indexed meanwhile waits, then finds the built index
+                if self._lexical is not None:
+                    return self._lexical
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
                 lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
@@ -93,14 +97,16 @@ class SearchIndex:
         self.vectors.upsert(
             [VectorPoint(d.node_id, vector, d.payload) for d, vector in zip(documents, vectors, strict=True)]
         )
-        if self._lexical is not None:
-            self._lexical.upsert(_lexical(d) for d in documents)
+        with self._following:
+            if self._lexical is not None:
+                self._lexical.upsert(_lexical(d) for d in documents)
 
     def remove(self, node_ids: Sequence[str]) -> None:
         """Drop nodes from both indexes."""
         self.vectors.delete(list(node_ids))
-        if self._lexical is not None:
-            self._lexical.delete(node_ids)
+        with self._following:
+            if self._lexical is not None:
+                self._lexical.delete(node_ids)
 
     def reconcile(self) -> int:
         """Bring the indexes in line with the graph; returns how many nodes were (re)indexed.

@@ -60,7 +60,7 @@ class HybridSearch:
         )
         dense = []
         if request.dense:
-            query_vector = self.index.embedder.embed_query(request.query)
+            query_vector = self.index.queries.embed(request.query)
             dense = [(h.node_id, h.similarity) for h in self.index.vectors.search(query_vector, pool, flt)]
         lexical = []
         if request.lexical:
