@@ -194,21 +194,29 @@ class SqliteGraphStore(GraphStore):
         return db
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``durable=False``: not flushed to the disk on its own (a process
+        crash keeps it, a power cut may not), for what can be recomputed from the graph."""
         with self._lock, _translated(self.path):
             if self.read_only:
                 raise StoreUnavailable(f"the embedded graph at {self.path} is open read-only")
-            self._db.execute("BEGIN IMMEDIATE")
-            self._writer_thread = threading.get_ident()
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
-                    self._db.execute("ROLLBACK")
-                raise
+                self._db.execute("BEGIN IMMEDIATE")
+                self._writer_thread = threading.get_ident()
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                        self._db.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._writer_thread = None
+                self._db.execute("COMMIT")
             finally:
-                self._writer_thread = None
-            self._db.execute("COMMIT")
+                if not durable and not self._db.in_transaction:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
         found: dict[str, NodeRef] = {}
@@ -422,7 +430,8 @@ class SqliteGraphStore(GraphStore):
         return self._parsed(rows)
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
-        with self._transaction() as db:
+        # A flag lost to a power cut only makes the next open index those nodes again.
+        with self._transaction(durable=False) as db:
             for chunk in _chunks(list(ids)):
                 db.execute(f"UPDATE nodes SET indexed = 1 WHERE id IN ({_marks(len(chunk))})", chunk)
 

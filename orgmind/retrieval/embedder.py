@@ -118,6 +118,14 @@ class Embedder:
         """
         return self.embed_queries([text])[0]
 
+    def cached_query(self, text: str) -> np.ndarray | None:
+        """The cached embedding of a query embedded lately, without running the model; else None."""
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+            return vector
+
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """The embeddings of several search queries, those not cached in one model call (see
         ``embed_query``)."""

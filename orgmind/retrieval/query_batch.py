@@ -4,7 +4,8 @@ A search embeds its query first. When many threads search at once (the service),
 call for one query pays the model's fixed cost per call, and the calls compete for the same
 cores. Here, while one batch is being embedded, the queries that arrive queue up; when it is
 done, the first of them embeds the whole queue in one call and hands each waiter its vector.
-A lone caller never waits: its query is embedded at once, through the embedder's cache.
+A lone caller never waits: its query is embedded at once. A query embedded lately comes from
+the embedder's cache without waiting at all.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class QueryBatcher:
 
     def embed(self, text: str) -> np.ndarray:
         """The query's embedding, as ``Embedder.embed_query`` returns it (read-only, shared)."""
+        cached = self.embedder.cached_query(text)
+        if cached is not None:
+            return cached
         pending = _Pending(text)
         with self._cond:
             self._queue.append(pending)
