@@ -52,6 +52,8 @@ def _writable(record: Mapping[str, Any] | Node, key: ApiKey) -> Node:
 def record_many(state: ServiceState, key: ApiKey, records: Sequence[Mapping[str, Any] | Node]) -> list[Node]:
     key.require_scope("write")
     nodes = [_writable(record, key) for record in records]
+    with state.read() as mind:  # embedded beside other writers', before taking the write lock
+        mind.index.prepare(nodes)
     sharing_may_change = any(isinstance(node, Venture) for node in nodes)
     with state.exclusive() if sharing_may_change else state.write() as mind:
         return mind.record_many(nodes)
