@@ -10,7 +10,9 @@ load, SIGKILL of the server in the middle of it, a restart, and a count of ackno
 that are missing (must be 0).
 
 Each client is a loop without think time: it sends its next call as soon as the last one answered,
-so latency includes queueing behind the other clients on the server's cores.
+so latency includes queueing behind the other clients on the server's cores. The clients run in
+this process, on the same machine as the server: on a small machine they take part of its CPU.
+Every query and wake-up task is new (``Texts``), so no cache keyed by their text answers a call.
 """
 
 from __future__ import annotations
