@@ -156,6 +156,7 @@ class SqliteGraphStore(GraphStore):
         self._writer_thread: int | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._closed = False
 
     @contextmanager
@@ -188,7 +189,7 @@ class SqliteGraphStore(GraphStore):
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA busy_timeout=10000")
             db.execute("PRAGMA query_only=1")
-            with self._lock:
+            with self._readers_lock:  # not the write lock: a thread's first read must not wait for a write
                 self._readers.append(db)
             self._local.db = db
         return db
@@ -443,9 +444,10 @@ class SqliteGraphStore(GraphStore):
     def close(self) -> None:
         with self._lock, _translated(self.path):
             self._closed = True
-            for reader in self._readers:
-                reader.close()
-            self._readers.clear()
+            with self._readers_lock:
+                for reader in self._readers:
+                    reader.close()
+                self._readers.clear()
             self._db.close()
 
     def mark_all_unindexed(self) -> None:
