@@ -60,13 +60,16 @@ PURE = dataclasses.replace(NO_RERANK, mmr_lambda=1.0)
 
 
 VARIANTS: dict[str, RankWeights] = {
-    "shipped: weighted RRF (k=10, BM25 x0.5), neighbours 0.3, recency+outcome rerank, MMR 0.8": SHIPPED,
+    "shipped: weighted RRF (k=10, BM25 x0.5-1 by dense spread), neighbours 0.3, recency+outcome rerank, MMR 0.8":
+        SHIPPED,
     "shipped without recency/outcome": NO_RERANK,
     "shipped without MMR (lambda=1)": dataclasses.replace(SHIPPED, mmr_lambda=1.0),
     "shipped fusion, pure (no rerank, no MMR)": PURE,
     "textbook RRF k=60, equal weights, rerank+MMR": dataclasses.replace(SHIPPED, rrf_k=60, lexical_weight=1.0),
     "textbook RRF k=60, equal weights, pure": dataclasses.replace(PURE, rrf_k=60, lexical_weight=1.0),
     "BM25 at equal weight (1.0)": dataclasses.replace(SHIPPED, lexical_weight=1.0),
+    "fixed BM25 weight 0.5 (no adaptation)": dataclasses.replace(SHIPPED, lexical_weight_unsure=0.5),
+    "shipped + names and numbers (0.1)": dataclasses.replace(SHIPPED, exact_weight=0.1),
     "shipped without neighbours": dataclasses.replace(SHIPPED, neighbour_weight=0.0),
     "shipped + named periods (0.1)": dataclasses.replace(SHIPPED, time_weight=0.1),
 }

@@ -10,13 +10,16 @@ load, SIGKILL of the server in the middle of it, a restart, and a count of ackno
 that are missing (must be 0).
 
 Each client is a loop without think time: it sends its next call as soon as the last one answered,
-so latency includes queueing behind the other clients on the server's cores.
+so latency includes queueing behind the other clients on the server's cores. The clients run in
+this process, on the same machine as the server: on a small machine they take part of its CPU.
+Every query and wake-up task is new (``Texts``), so no cache keyed by their text answers a call.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -34,11 +37,45 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ("pricing experiment", "churn after onboarding change", "hiring a senior engineer", "paid channel budget",
-           "event pipeline latency", "vendor for payments", "discount for annual plans", "database migration")
-TASKS = ("Decide whether to raise the Team plan price", "Pick next month's paid channel",
-         "Should we re-architect the event pipeline?", "Plan the hiring for the next quarter")
+SUBJECTS = ("pricing", "churn", "hiring", "paid channel", "event pipeline", "payments vendor", "annual plan",
+            "database", "onboarding", "support queue", "referral program", "enterprise deal", "mobile app",
+            "data warehouse", "security review", "partner launch")
+ASPECTS = ("experiment", "budget", "latency", "migration", "discount", "retention", "rollout", "postmortem",
+           "forecast", "contract", "roadmap", "incident", "pilot", "renewal", "benchmark", "audit")
+FRAMES = ("what happened with the {} {}", "{} {} results", "lessons from the {} {}", "{} {} last quarter",
+          "should we repeat the {} {}", "risks of the {} {}", "who owned the {} {}", "{} {} decision")
+TASKS = ("Decide on the {} {}", "Review the {} {} before the board meeting", "Plan next month's {} {}",
+         "Should we change the {} {}?")
 ROLES = ("ceo", "cto", "cmo", "cfo")
+
+
+class Texts:
+    """Queries and wake-up tasks composed from a small vocabulary, never the same text twice.
+
+    Every text is distinct (a seeded walk over all compositions), so a cache keyed by query or
+    task text never answers a call of the benchmark.
+    """
+
+    def __init__(self, seed: int) -> None:
+        rng = random.Random(seed)
+        pairs = [(s, a) for s in SUBJECTS for a in ASPECTS]
+        self._queries = [frame.format(s, a) for frame in FRAMES for s, a in pairs]
+        self._tasks = [task.format(s, a) for task in TASKS for s, a in pairs]
+        rng.shuffle(self._queries)
+        rng.shuffle(self._tasks)
+        self._asked = itertools.count()
+        self._given = itertools.count()
+
+    def query(self) -> str:
+        return _nth(self._queries, next(self._asked))
+
+    def task(self) -> str:
+        return _nth(self._tasks, next(self._given))
+
+
+def _nth(texts: list[str], n: int) -> str:
+    """The n-th text; past the end of the list, again from the start, numbered so that it is new."""
+    return texts[n % len(texts)] + ("" if n < len(texts) else f" ({n // len(texts)})")
 
 
 @dataclass
@@ -79,20 +116,20 @@ def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 def observation(venture: str) -> dict[str, object]:
     return {"type": "observation", "id": f"bench-{uuid.uuid4().hex[:16]}", "venture_id": venture,
-            "text": f"Load test observation {random.randint(0, 10**6)} about {random.choice(QUERIES)}"}
+            "text": f"Load test observation {random.randint(0, 10**6)} about {random.choice(SUBJECTS)}"}
 
 
 async def client_loop(http: httpx.AsyncClient, venture: str, until: float, mix: tuple[float, float], tally: Tally,
-                      write_only: bool = False) -> None:
+                      texts: Texts, write_only: bool = False) -> None:
     while time.monotonic() < until:
         roll = 1.0 if write_only else random.random()
         if roll < mix[0]:
             kind, call = "recall", http.post("/v1/recall", json={
-                "query": f"{random.choice(QUERIES)} {random.randint(0, 999)}", "venture": venture, "k": 10})
+                "query": texts.query(), "venture": venture, "k": 10})
             record_id = None
         elif roll < mix[0] + mix[1]:
             kind, call = "wake_up", http.post("/v1/wake-up", json={
-                "venture": venture, "role": random.choice(ROLES), "task": random.choice(TASKS)})
+                "venture": venture, "role": random.choice(ROLES), "task": texts.task()})
             record_id = None
         else:
             body = observation(venture)
@@ -115,13 +152,15 @@ async def client_loop(http: httpx.AsyncClient, venture: str, until: float, mix: 
 
 
 async def run_load(url: str, key: str, venture: str, clients: int, seconds: float, mix: tuple[float, float],
-                   *, write_only: bool = False, tally: Tally | None = None) -> Tally:
+                   *, write_only: bool = False, tally: Tally | None = None, seed: int = 1) -> Tally:
     tally = tally or Tally()
     until = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120,
                                  limits=limits) as http:
-        await asyncio.gather(*(client_loop(http, venture, until, mix, tally, write_only) for _ in range(clients)))
+        texts = Texts(seed)
+        await asyncio.gather(*(client_loop(http, venture, until, mix, tally, texts, write_only)
+                               for _ in range(clients)))
     return tally
 
 
@@ -162,16 +201,16 @@ def baseline(home: Path, venture: str, calls: int) -> dict[str, object]:
     """The same calls in-process, one caller, no HTTP: what the service adds is measured against it."""
     from orgmind.mind import OrgMind
 
-    tally = Tally()
+    tally, texts = Tally(), Texts(seed=0)
     with OrgMind.open(home=home) as mind:
         started_all = time.perf_counter()
         for n in range(calls):
             for kind in ("recall", "wake_up", "record"):
                 started = time.perf_counter()
                 if kind == "recall":
-                    mind.recall(f"{random.choice(QUERIES)} {n}", venture, 10)
+                    mind.recall(texts.query(), venture, 10)
                 elif kind == "wake_up":
-                    mind.wake_up(venture, random.choice(ROLES), random.choice(TASKS))
+                    mind.wake_up(venture, random.choice(ROLES), texts.task())
                 else:
                     mind.record(observation(venture))
                 tally.latencies[kind].append(time.perf_counter() - started)

@@ -9,7 +9,7 @@ exists (in the same venture) before anything is written.
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,13 +114,17 @@ def _number(value: Any) -> Any:
     return value
 
 
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Unicode categories Cc, Zl and Zp
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _scalar(value: Any) -> Any:
     """A context value: a finite float, a 64-bit integer, a boolean or a short string."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be a finite number, not {value}")
     if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
         raise ValueError("integer out of the 64-bit range")
-    if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+    if isinstance(value, str) and _SURROGATE.search(value):
         raise ValueError("contains a lone surrogate (not valid Unicode text)")
     return value
 
@@ -130,7 +134,7 @@ def _lowercase(value: Any) -> Any:
 
 
 def _one_line(value: str) -> str:
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+    if _LINE_BREAKING.search(value):
         raise ValueError("must be one line: no newlines or other control characters")
     return value
 

@@ -164,7 +164,7 @@ class ContextInjector:
             return [0.0] * len(node_ids)
         index = self.search.index
         vectors = index.vectors.get_vectors(list(node_ids))
-        query = index.embedder.embed_query(task)
+        query = index.queries.embed(task)
         return [float(vectors[i] @ query) if i in vectors else 0.0 for i in node_ids]
 
     def _open_items(self, venture: str, role: str, now: datetime) -> list[BriefLine]:

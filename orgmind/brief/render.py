@@ -31,12 +31,16 @@ SCHEMA = "orgmind.brief/1"
 
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>#|~&])")
 _LIST_MARKER = re.compile(r"^([-+]|\d+(?=[.)]))")
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def one_line(text: str) -> str:
     """``text`` as one line: control, format and separator characters (newlines, tabs, U+2028,
     bidirectional overrides) become spaces, runs of spaces one space."""
-    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    if text.isascii():  # the common case: in ASCII those categories are the controls and the space
+        cleaned = _ASCII_CONTROL.sub(" ", text)
+    else:
+        cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
     return " ".join(cleaned.split())
 
 

@@ -13,12 +13,15 @@ The graph is the source of truth; the vector and lexical indexes follow it. ``St
    ``OrgmindError`` (a Qdrant server that is down, say) is raised after that, the write itself
    being durable.
 
-Deletes take the same route: graph first, then the indexes.
+Deletes take the same route: graph first, then the indexes. Writes (and reconciles) run one at
+a time, so the indexes change in the graph's order; searches run beside them, seeing each
+record once it is indexed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -45,6 +48,7 @@ class Store:
         self.graph = graph
         self._index = index
         self._needs_reconcile = index is not None
+        self._writing = threading.RLock()
 
     @property
     def read_only(self) -> bool:
@@ -67,7 +71,10 @@ class Store:
         ``expect``: preconditions on stored nodes, checked in the graph transaction (Conflict).
         """
         self._check_writable()
-        batch = list(nodes)
+        with self._writing:
+            return self._commit(list(nodes), edges, expect)
+
+    def _commit(self, batch: list[Node], edges: Sequence[Edge], expect: Sequence[Expect]) -> list[Node]:
         if not edges and not self._needs_reconcile:
             stored = self.graph.get_many([n.id for n in batch])
             batch = [n for n in batch if stored.get(n.id) != n]
@@ -84,8 +91,9 @@ class Store:
     def delete(self, node_ids: Sequence[str]) -> int:
         """Delete nodes and their relationships from the graph, then from the indexes."""
         self._check_writable()
-        deleted = self.graph.delete_nodes(node_ids)
-        self._unindex(node_ids)
+        with self._writing:
+            deleted = self.graph.delete_nodes(node_ids)
+            self._unindex(node_ids)
         return deleted
 
     def delete_venture(self, venture_id: str) -> dict[str, int]:
@@ -94,10 +102,11 @@ class Store:
         Platform patterns rewritten without the venture are re-indexed by the next reconcile.
         """
         self._check_writable()
-        owned = [n.id for n in self.graph.scan(venture_id=venture_id)]
-        counts = self.graph.delete_venture(venture_id)
-        self._unindex(owned)
-        self._needs_reconcile = self._index is not None
+        with self._writing:
+            owned = [n.id for n in self.graph.scan(venture_id=venture_id)]
+            counts = self.graph.delete_venture(venture_id)
+            self._unindex(owned)
+            self._needs_reconcile = self._index is not None
         return counts
 
     def _check_writable(self) -> None:
@@ -134,14 +143,17 @@ class Store:
         """Before reading the indexes: reconcile if an index write failed since the last time, and
         follow what other processes wrote to a shared graph."""
         if self._needs_reconcile:
-            self.reconcile()
+            with self._writing:
+                if self._needs_reconcile:
+                    self.reconcile()
         if self._index is not None:
             self._index.follow()
 
     def reconcile(self) -> int:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
-        done = self.index.reconcile()
-        self._needs_reconcile = False
+        with self._writing:
+            done = self.index.reconcile()
+            self._needs_reconcile = False
         return done
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """The embedded graph store: one SQLite file in WAL mode, synchronous=FULL.
 
 Every write is one transaction; an acknowledged write survives a crash of the process (and of the
-machine). WAL lets readers (another process opened read-only, say) read while one writer writes.
+machine). WAL lets readers (another process opened read-only, say) read while one writer writes;
+within the process each thread reads on its own connection, in a snapshot per read, so reads
+run beside each other and beside the write in progress.
 Every SQLite error is translated into the orgmind error tree on the call where it happens.
 """
 
@@ -151,25 +153,71 @@ class SqliteGraphStore(GraphStore):
                 raise StoreFull(f"the disk under the embedded graph at {self.path} is full: {exc}") from exc
             raise StoreUnavailable(f"cannot open the embedded graph at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._writer_thread: int | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _translated(self.path):
-            yield self._db
+        """The calling thread's read connection, in one snapshot for the whole block.
+
+        The thread writing (inside ``_transaction``) and a read-only store read on the main
+        connection, under its lock, as does everything once the store is closed.
+        """
+        if self.read_only or self._closed or self._writer_thread == threading.get_ident():
+            with self._lock, _translated(self.path):
+                yield self._db
+            return
+        with _translated(self.path):
+            db = self._reader()
+            depth = getattr(self._local, "depth", 0)
+            if depth == 0:
+                db.execute("BEGIN")
+            self._local.depth = depth + 1
+            try:
+                yield db
+            finally:
+                self._local.depth = depth
+                if depth == 0:
+                    db.execute("COMMIT")
+
+    def _reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA query_only=1")
+            with self._readers_lock:  # not the write lock: a thread's first read must not wait for a write
+                self._readers.append(db)
+            self._local.db = db
+        return db
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``durable=False``: not flushed to the disk on its own (a process
+        crash keeps it, a power cut may not), for what can be recomputed from the graph."""
         with self._lock, _translated(self.path):
             if self.read_only:
                 raise StoreUnavailable(f"the embedded graph at {self.path} is open read-only")
-            self._db.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
-                    self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                self._writer_thread = threading.get_ident()
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                        self._db.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._writer_thread = None
+                self._db.execute("COMMIT")
+            finally:
+                if not durable and not self._db.in_transaction:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, NodeRef]:
         found: dict[str, NodeRef] = {}
@@ -383,7 +431,8 @@ class SqliteGraphStore(GraphStore):
         return self._parsed(rows)
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
-        with self._transaction() as db:
+        # A flag lost to a power cut only makes the next open index those nodes again.
+        with self._transaction(durable=False) as db:
             for chunk in _chunks(list(ids)):
                 db.execute(f"UPDATE nodes SET indexed = 1 WHERE id IN ({_marks(len(chunk))})", chunk)
 
@@ -394,6 +443,11 @@ class SqliteGraphStore(GraphStore):
 
     def close(self) -> None:
         with self._lock, _translated(self.path):
+            self._closed = True
+            with self._readers_lock:
+                for reader in self._readers:
+                    reader.close()
+                self._readers.clear()
             self._db.close()
 
     def mark_all_unindexed(self) -> None:

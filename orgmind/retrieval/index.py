@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+
+import numpy as np
 
 from orgmind.graph.base import GraphStore
 from orgmind.models import Decision, Node, Outcome
 from orgmind.retrieval.documents import SEARCHABLE, Document, document_of
+from orgmind.retrieval.batching import EmbeddingBatcher
 from orgmind.retrieval.embedder import Embedder
 from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex
 from orgmind.retrieval.vectors import VectorIndex, VectorPayload, VectorPoint
@@ -27,6 +31,7 @@ from orgmind.retrieval.vectors import VectorIndex, VectorPayload, VectorPoint
 log = logging.getLogger(__name__)
 
 BATCH = 256
+PREPARED_KEPT = 512
 
 
 class SearchIndex:
@@ -35,6 +40,10 @@ class SearchIndex:
     def __init__(self, graph: GraphStore, embedder: Embedder, vectors: VectorIndex) -> None:
         self.graph = graph
         self.embedder = embedder
+        self.queries = EmbeddingBatcher(embedder.embed_queries, cached=embedder.cached_query)
+        self._documents = EmbeddingBatcher(lambda texts: list(embedder.embed_documents(texts)))
+        self._prepared: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._prepared_lock = threading.Lock()
         self.vectors = vectors
         self._lexical: LexicalIndex | None = None
         self._cursor = 0
@@ -44,7 +53,9 @@ class SearchIndex:
     def lexical(self) -> LexicalIndex:
         """The BM25 index, rebuilt from the graph on first use so it never drifts from it."""
         if self._lexical is None:
-            with self._following:
+            with self._following:  # a write indexed meanwhile waits, then finds the built index
+                if self._lexical is not None:
+                    return self._lexical
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
                 lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
@@ -85,22 +96,50 @@ class SearchIndex:
             self._index_batch(list(targets.values())[start : start + BATCH])
         self.graph.mark_indexed([n.id for n in nodes] + sorted(decision_ids))
 
+    def prepare(self, nodes: Sequence[Node]) -> None:
+        """Embed the documents of records about to be written, before they are written, batched
+        with other writers' documents: indexing them once written then needs no model call. (A
+        document that changes meanwhile, a decision whose outcome arrives, is embedded again.)
+        A failure here is only logged: indexing the written records embeds them itself."""
+        try:
+            documents = self.documents(nodes)
+            vectors = self._documents.embed_all([d.text for d in documents])
+        except Exception:  # noqa: BLE001 - the write goes on; its indexing retries the embedding
+            log.warning("embedding %d documents ahead of their write failed", len(nodes), exc_info=True)
+            return
+        with self._prepared_lock:
+            for document, vector in zip(documents, vectors, strict=True):
+                self._prepared[document.text] = vector
+            while len(self._prepared) > PREPARED_KEPT:
+                self._prepared.popitem(last=False)
+
+    def _embedded(self, texts: list[str]) -> list[np.ndarray]:
+        """Vectors of documents: prepared ones taken, the rest embedded now."""
+        with self._prepared_lock:
+            ready = {text: self._prepared.pop(text) for text in texts if text in self._prepared}
+        missing = [text for text in dict.fromkeys(texts) if text not in ready]
+        if missing:
+            ready.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
+        return [ready[text] for text in texts]
+
     def _index_batch(self, nodes: Sequence[Node]) -> None:
         documents = self.documents(nodes)
         if not documents:
             return
-        vectors = self.embedder.embed_documents([d.text for d in documents])
+        vectors = self._embedded([d.text for d in documents])
         self.vectors.upsert(
             [VectorPoint(d.node_id, vector, d.payload) for d, vector in zip(documents, vectors, strict=True)]
         )
-        if self._lexical is not None:
-            self._lexical.upsert(_lexical(d) for d in documents)
+        with self._following:
+            if self._lexical is not None:
+                self._lexical.upsert(_lexical(d) for d in documents)
 
     def remove(self, node_ids: Sequence[str]) -> None:
         """Drop nodes from both indexes."""
         self.vectors.delete(list(node_ids))
-        if self._lexical is not None:
-            self._lexical.delete(node_ids)
+        with self._following:
+            if self._lexical is not None:
+                self._lexical.delete(node_ids)
 
     def reconcile(self) -> int:
         """Bring the indexes in line with the graph; returns how many nodes were (re)indexed.

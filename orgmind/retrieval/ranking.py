@@ -15,6 +15,13 @@ class RankWeights:
 
     rrf_k: int = 10
     lexical_weight: float = 0.5
+    """BM25's weight in the fusion when the dense ranking is confident (its spread is wide)."""
+    lexical_weight_unsure: float = 1.0
+    """BM25's weight when the dense ranking is flat (its spread is narrow); in between, interpolated."""
+    spread_narrow: float = 0.08
+    """A dense spread (best cosine minus the tenth best) at or below which the dense ranking is flat."""
+    spread_wide: float = 0.20
+    """A dense spread at or above which the dense ranking is confident."""
     relevance: float = 0.8
     recency: float = 0.1
     recency_half_life_days: float = 120.0
@@ -28,6 +35,8 @@ class RankWeights:
     """How far apart in time two records may be and still be neighbours."""
     time_weight: float = 0.0
     """Relevance added to a candidate inside a period the query names (``2023``, ``last month``)."""
+    exact_weight: float = 0.0
+    """Relevance added to a candidate whose text holds all the names and numbers the query spells out."""
 
 
 @dataclass
@@ -46,6 +55,28 @@ class Candidate:
     score: float = 0.0
     max_similarity: float = 0.0
     mmr: float = 0.0
+
+
+SPREAD_DEPTH = 10
+"""The dense spread compares the best cosine with the one at this rank (or the last, if fewer)."""
+
+
+def dense_spread(similarities: Sequence[float]) -> float:
+    """How far the best dense match stands out: its cosine minus the tenth best (0 if none)."""
+    if not similarities:
+        return 0.0
+    return similarities[0] - similarities[min(SPREAD_DEPTH, len(similarities)) - 1]
+
+
+def lexical_weight_for(spread: float, weights: RankWeights) -> float:
+    """BM25's fusion weight for a query whose dense ranking has ``spread``.
+
+    A flat dense ranking (the best match barely beats the tenth) is a sign the embedding does not
+    single out the answer, so BM25 counts more; a wide spread keeps it at ``lexical_weight``.
+    """
+    narrow, wide = weights.spread_narrow, weights.spread_wide
+    confident = 1.0 if spread >= wide else 0.0 if spread <= narrow else (spread - narrow) / (wide - narrow)
+    return weights.lexical_weight_unsure + confident * (weights.lexical_weight - weights.lexical_weight_unsure)
 
 
 def fuse(

@@ -10,10 +10,19 @@ from orgmind.graph.base import GraphStore
 from orgmind.graph.keys import micros
 from orgmind.models import Decision, Node, Outcome, utc_now
 from orgmind.retrieval.documents import document_text
+from orgmind.retrieval.exact import exact_terms, prefer_exact
 from orgmind.retrieval.hits import Hit, ScoreExplanation
 from orgmind.retrieval.index import SearchIndex
 from orgmind.retrieval.neighbours import spread_to_neighbours
-from orgmind.retrieval.ranking import Candidate, RankWeights, fuse, mmr_order, rerank
+from orgmind.retrieval.ranking import (
+    Candidate,
+    RankWeights,
+    dense_spread,
+    fuse,
+    lexical_weight_for,
+    mmr_order,
+    rerank,
+)
 from orgmind.retrieval.timeexpr import mentioned_periods, prefer_periods
 from orgmind.retrieval.vectors import VectorFilter
 
@@ -60,7 +69,7 @@ class HybridSearch:
         )
         dense = []
         if request.dense:
-            query_vector = self.index.embedder.embed_query(request.query)
+            query_vector = self.index.queries.embed(request.query)
             dense = [(h.node_id, h.similarity) for h in self.index.vectors.search(query_vector, pool, flt)]
         lexical = []
         if request.lexical:
@@ -68,7 +77,8 @@ class HybridSearch:
                 request.query, pool, venture_ids=flt.venture_ids, labels=flt.labels, kinds=flt.kinds,
                 roles=flt.roles, since_ts=flt.since_ts, until_ts=flt.until_ts, exclude_ids=flt.exclude_ids,
             )
-        candidates = fuse(dense, lexical, self.weights.rrf_k, self.weights.lexical_weight)
+        lexical_weight = lexical_weight_for(dense_spread([s for _, s in dense]), self.weights)
+        candidates = fuse(dense, lexical, self.weights.rrf_k, lexical_weight)
         now = request.now or utc_now()
         self._spread(request, candidates)
         prefer_periods(candidates, self.index.lexical.timestamps, mentioned_periods(request.query, now),
@@ -76,6 +86,9 @@ class HybridSearch:
         nodes = self.graph.get_many(sorted(candidates))
         allowed = set(request.venture_ids)
         candidates = {i: c for i, c in candidates.items() if i in nodes and nodes[i].owner_venture in allowed}
+        if self.weights.exact_weight > 0:
+            texts = {i: document_text(nodes[i]) or "" for i in candidates}
+            prefer_exact(candidates, texts, exact_terms(request.query), self.weights.exact_weight)
         outcomes = self._latest_outcomes(nodes.values())
         rerank(
             candidates,

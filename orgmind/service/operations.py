@@ -1,7 +1,7 @@
 """What a key may do: every REST route and MCP tool goes through these checked operations.
 
-Each checks the key's scope and ventures, then calls the OrgMind facade under the shared
-read lock or the exclusive write lock.
+Each checks the key's scope and ventures, then calls the OrgMind facade in one of the
+service's modes (``orgmind.service.state``: read, write or exclusive).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from orgmind.models import (
     Node,
     NodeLabel,
     Pattern,
+    Venture,
     import_line,
 )
 from orgmind.retrieval.hits import Hit
@@ -51,7 +52,10 @@ def _writable(record: Mapping[str, Any] | Node, key: ApiKey) -> Node:
 def record_many(state: ServiceState, key: ApiKey, records: Sequence[Mapping[str, Any] | Node]) -> list[Node]:
     key.require_scope("write")
     nodes = [_writable(record, key) for record in records]
-    with state.write() as mind:
+    with state.read() as mind:  # embedded beside other writers', before taking the write lock
+        mind.index.prepare(nodes)
+    sharing_may_change = any(isinstance(node, Venture) for node in nodes)
+    with state.exclusive() if sharing_may_change else state.write() as mind:
         return mind.record_many(nodes)
 
 
@@ -73,7 +77,7 @@ def import_ndjson(state: ServiceState, key: ApiKey, body: bytes) -> ImportReport
                 node = None  # reported by the import itself, with its line number
             if node is not None:
                 key.require_venture(node.owner_venture)
-        with state.write() as mind:
+        with state.exclusive() as mind:
             return mind.import_jsonl(path)
 
 
@@ -121,7 +125,7 @@ def wake_up(state: ServiceState, key: ApiKey, venture: str, role: str, task: str
             now: datetime | None = None) -> WakeUpBrief:
     key.require_scope("read")
     key.require_venture(venture)
-    with state.write() as mind:  # records the WakeUp and its Brief: a write
+    with state.read() as mind:  # its WakeUp and Brief are committed like any write, one at a time
         return mind.wake_up(venture, role, task, budget_tokens, agent_id=agent_id, ref=ref, now=now)
 
 
@@ -129,7 +133,7 @@ def synthesize(state: ServiceState, key: ApiKey, venture: str, role: str | None 
                now: datetime | None = None) -> SynthesisResult:
     key.require_scope("write")
     key.require_venture(venture)
-    with state.write() as mind:
+    with state.exclusive() as mind:
         return mind.synthesize(venture, role, now=now)
 
 
@@ -145,7 +149,7 @@ def mine_patterns(state: ServiceState, key: ApiKey, *, now: datetime | None = No
     """Platform-wide: an admin key with the write scope."""
     key.require_scope("write")
     key.require_venture(None)
-    with state.write() as mind:
+    with state.exclusive() as mind:
         return mind.mine_patterns(now=now, min_ventures=min_ventures, similarity=similarity)
 
 
@@ -221,7 +225,7 @@ def stats(state: ServiceState, key: ApiKey) -> list[VentureStats]:
 def delete_venture(state: ServiceState, key: ApiKey, venture: str) -> dict[str, int]:
     key.require_scope("write")
     key.require_venture(venture)
-    with state.write() as mind:
+    with state.exclusive() as mind:
         return mind.delete_venture(venture)
 
 

@@ -1,7 +1,14 @@
-"""The one OrgMind a server process owns, and the lock that lets reads run together.
+"""The one OrgMind a server process owns, and the locks that let reads run beside writes.
 
-Reads (recall, briefs, listings) share the store; writes (records, imports, synthesis,
-approvals) take it alone, one at a time, so the graph and the indexes change in order.
+Three modes:
+
+- ``read`` (recall, listings, wake-ups): any number at once, beside the writes. A wake-up
+  records its WakeUp and Brief through ``Store.commit``, which runs commits one at a time.
+- ``write`` (records, approvals): one at a time, so a gate's check and its commit are not
+  interleaved with another write; reads go on meanwhile.
+- ``exclusive`` (imports, synthesis, pattern mining, deleting a venture, recording a venture,
+  whose sharing may narrow): alone, with no read or write in flight, so that nothing built from
+  the old state (a brief quoting a venture that stops sharing, say) is stored after it.
 """
 
 from __future__ import annotations
@@ -53,11 +60,12 @@ class ReadWriteLock:
 
 
 class ServiceState:
-    """The opened OrgMind (None until ready) and its lock."""
+    """The opened OrgMind (None until ready) and its locks."""
 
     def __init__(self) -> None:
         self.mind: OrgMind | None = None
         self.lock = ReadWriteLock()
+        self._writer = threading.Lock()
 
     def require(self) -> OrgMind:
         if self.mind is None:
@@ -72,6 +80,12 @@ class ServiceState:
 
     @contextmanager
     def write(self) -> Iterator[OrgMind]:
+        mind = self.require()
+        with self.lock.reading(), self._writer:
+            yield mind
+
+    @contextmanager
+    def exclusive(self) -> Iterator[OrgMind]:
         mind = self.require()
         with self.lock.writing():
             yield mind

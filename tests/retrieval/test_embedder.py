@@ -28,15 +28,15 @@ def embedder() -> Embedder:
 
 
 def counting(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> list[int]:
-    """Count the texts the model encodes from now on."""
+    """Count the texts the model encodes from now on (whichever backend runs it)."""
     calls: list[int] = []
-    encode: Callable[..., Any] = embedder._model.encode
+    encode: Callable[..., Any] = embedder._encode
 
     def wrapper(texts: list[str], *args: Any, **kwargs: Any) -> Any:
         calls.append(len(texts))
         return encode(texts, *args, **kwargs)
 
-    monkeypatch.setattr(embedder._model, "encode", wrapper)
+    monkeypatch.setattr(embedder, "_encode", wrapper)
     return calls
 
 
@@ -113,6 +113,15 @@ def test_query_cache_is_bounded_lru(embedder: Embedder, monkeypatch: pytest.Monk
         embedder.embed_query(query)
     assert len(calls) == 4
     assert len(embedder._queries) <= 2
+
+
+def test_repeated_texts_are_encoded_once(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting(monkeypatch, embedder)
+    texts = ["pricing moved to $49", "support hours extended", "pricing moved to $49"]
+    vectors = embedder.embed_documents(texts)
+    assert calls == [2]
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert float(vectors[0] @ vectors[1]) < 0.99
 
 
 @pytest.mark.parametrize("model", ["orgmind-test/no-such-model", "no-such-model", "/nonexistent/model/dir"])

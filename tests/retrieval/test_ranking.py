@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from orgmind.retrieval.ranking import Candidate, RankWeights, fuse, mmr_order, recency, rerank
+from orgmind.retrieval.ranking import (
+    Candidate,
+    RankWeights,
+    dense_spread,
+    fuse,
+    lexical_weight_for,
+    mmr_order,
+    recency,
+    rerank,
+)
 
 
 def test_fuse_weights_lexical_ranks_and_scales_relevance_to_the_best() -> None:
@@ -19,6 +28,22 @@ def test_fuse_weights_lexical_ranks_and_scales_relevance_to_the_best() -> None:
     assert fused["b"].relevance == 1.0
     assert fused["a"].relevance == pytest.approx((1 / 11) / (1 / 12 + 0.5 / 11))
     assert fuse([], []) == {}
+
+
+def test_dense_spread_is_the_best_cosine_minus_the_tenth_or_the_last() -> None:
+    sims = [0.9 - 0.05 * i for i in range(12)]
+    assert dense_spread(sims) == pytest.approx(0.9 - 0.45)
+    assert dense_spread([0.7, 0.5, 0.4]) == pytest.approx(0.3)
+    assert dense_spread([0.7]) == 0.0 and dense_spread([]) == 0.0
+
+
+def test_bm25_weight_rises_as_the_dense_ranking_flattens() -> None:
+    weights = RankWeights(lexical_weight=0.5, lexical_weight_unsure=1.0, spread_narrow=0.1, spread_wide=0.2)
+    assert lexical_weight_for(0.35, weights) == 0.5  # confident dense ranking
+    assert lexical_weight_for(0.2, weights) == 0.5
+    assert lexical_weight_for(0.15, weights) == pytest.approx(0.75)  # halfway
+    assert lexical_weight_for(0.1, weights) == 1.0
+    assert lexical_weight_for(0.0, weights) == 1.0  # flat, or no dense ranking at all
 
 
 def test_recency_halves_per_half_life_and_treats_the_future_as_now() -> None:
