@@ -14,17 +14,16 @@ kernel holds the mapped pages), but it is on stable storage, safe from a machine
 loss, only once ``flush()`` returns: flush msyncs the log and the segments and fsyncs the record
 of how far the log is applied. ``close()`` flushes too.
 
-Optimisation: writes land in an appendable segment that is searched exactly (brute force), and
-qdrant-edge has no background optimiser. ``EdgeShard.optimize()`` runs Qdrant's segment
-optimisers in the calling thread until none has work left: they build an HNSW graph for a
-segment past the indexing threshold (Qdrant's default, 10 MB of vectors, about 6.5k 384-dim
-points), merge small segments (rebuilding their graph) and vacuum deleted points. With nothing
-to do it takes microseconds; otherwise it takes seconds to minutes and holds the GIL, so the
-whole process pauses. ``upsert`` runs it once the points written since the last run reach
-``max(OPTIMIZE_AFTER, points present after the last run or at open)``: a geometric schedule,
-so a bulk load pays about one full build, in a handful of pauses. ``optimize()`` runs it on
-demand (after a reindex, or when idle). Filters that select few points are answered exactly
-through the payload indexes, optimised or not.
+Search is exact: writes land in an appendable segment that is searched by brute force, and the
+shard is configured never to build an HNSW graph (``EXACT_INDEXING_THRESHOLD_KB``). Every search
+orgmind makes is filtered to a few ventures, and a filter on the tenant payload index scores
+only the points it selects, so a search costs time in proportion to the selected ventures'
+records, not to the whole index, and a bulk import never stalls on graph builds (on two cores
+an HNSW build took minutes per 50k points and held the GIL throughout). ``EdgeShard.optimize()``
+still merges small segments and vacuums deleted points, in the calling thread: ``upsert`` runs it
+once the points written since the last run reach ``max(OPTIMIZE_AFTER, points present after the
+last run or at open)``, a geometric schedule, and ``optimize()`` runs it on demand (after a
+reindex). Shards made with an HNSW graph keep the segments they have and index no new ones.
 
 Disk space: qdrant-edge writes through memory-mapped files that it creates sparse, and a write
 into a mapped page the disk has no room for kills the process with SIGBUS. So every write first
@@ -63,6 +62,7 @@ from qdrant_edge import (
     CountRequest,
     Distance,
     EdgeConfig,
+    EdgeOptimizersConfig,
     EdgeShard,
     EdgeVectorParams,
     FieldCondition,
@@ -89,7 +89,7 @@ from orgmind.retrieval.vectors import (
     vector_values,
 )
 
-__all__ = ["OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"]
+__all__ = ["EXACT_INDEXING_THRESHOLD_KB", "OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"]
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +102,15 @@ OLD_SHARD_DIR = "shard.old"
 FORMAT = 1
 OPTIMIZE_AFTER = 10_000
 """The fewest written points after which ``upsert`` runs the optimisers itself."""
+EXACT_INDEXING_THRESHOLD_KB = 2**40
+"""The segment size past which qdrant-edge would build an HNSW graph: never reached, so search is exact."""
 ROOM_RESERVE = 16 * 2**20
 """Free bytes every write leaves in hand: pages of the mapped files it may touch first."""
 ROOM_PER_POINT = 16 * 2**10
 """A generous bound of the bytes one point adds to the log, the vectors and the payload indexes."""
 
 _BATCH = 1_000
+_OPTIMIZERS = EdgeOptimizersConfig(indexing_threshold=EXACT_INDEXING_THRESHOLD_KB)
 _PAYLOAD_INDEXES: dict[str, Any] = {
     "venture_id": KeywordIndexParams(is_tenant=True),
     "label": PayloadSchemaType.Keyword,
@@ -162,13 +165,15 @@ class EdgeVectorIndex:
             )
         else:
             _write_json(meta_path, self._meta())
+        config = EdgeConfig(
+            vectors=EdgeVectorParams(size=self.dim, distance=Distance.Cosine), optimizers=_OPTIMIZERS
+        )
         try:
             if not shard_path.exists():
                 new_path = self.path / NEW_SHARD_DIR
-                vectors = EdgeVectorParams(size=self.dim, distance=Distance.Cosine)
-                EdgeShard.create(str(new_path), EdgeConfig(vectors=vectors)).close()
+                EdgeShard.create(str(new_path), config).close()
                 os.replace(new_path, shard_path)
-            shard = EdgeShard.load(str(shard_path))
+            shard = EdgeShard.load(str(shard_path), config)
         except Exception as exc:
             self._raise_if_full(exc, "opening it")
             raise StoreUnavailable(
@@ -312,7 +317,7 @@ class EdgeVectorIndex:
             self._shard.flush()
 
     def optimize(self) -> None:
-        """Run the optimisers until they are done (blocks; seconds per 10k points to index)."""
+        """Run the optimisers (merging segments, vacuuming deleted points) until they are done."""
         if not self._room_to_optimize():
             raise StoreFull(f"the disk under the vector index at {self.path} has no room to optimise it")
         with self._translated("optimising"):
