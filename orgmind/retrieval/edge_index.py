@@ -5,6 +5,8 @@ Layout under ``path``::
     index.json   {"format": 1, "dim": ..., "model_name": ...}, checked on every open
     identity     a random id made with the index (see ``VectorIndex.identity``)
     lock         flock'ed by the process that holds the index (holds its pid)
+    sealed       {"identity", "points", "searchable"}: written by ``seal`` at a clean close, removed
+                 (durably) by the next open, which reads it first (see ``sealed_with``)
     shard/       the qdrant-edge shard: edge_config.json, wal/, segments/
 
 Persistence: qdrant-edge appends every update to a write-ahead log (``shard/wal``, memory-mapped
@@ -96,6 +98,7 @@ log = logging.getLogger(__name__)
 META_FILE = "index.json"
 IDENTITY_FILE = "identity"
 LOCK_FILE = "lock"
+SEALED_FILE = "sealed"
 SHARD_DIR = "shard"
 NEW_SHARD_DIR = "shard.new"
 OLD_SHARD_DIR = "shard.old"
@@ -144,6 +147,7 @@ class EdgeVectorIndex:
         self.identity = _identity(self.path / IDENTITY_FILE, fresh=recreate)
         self._pending = 0
         self._settled = self.count()
+        self.sealed_with = _unseal(self.path / SEALED_FILE, self.identity, self._settled)
         self._closed = False
 
     def _open(self, recreate: bool) -> EdgeShard:
@@ -325,6 +329,11 @@ class EdgeVectorIndex:
         self._pending = 0
         self._settled = self.count()
 
+    def seal(self, searchable: int) -> None:
+        self.flush()
+        seal = {"identity": self.identity, "points": self.count(), "searchable": searchable}
+        _write_json(self.path / SEALED_FILE, seal)
+
     def close(self) -> None:
         """Flush (without optimising) and release the lock. Closing twice is harmless."""
         if self._closed:
@@ -415,6 +424,28 @@ def _edge_filter(flt: VectorFilter) -> Filter:
     if flt.exclude_ids:
         must_not.append(HasIdCondition({point_id(n) for n in flt.exclude_ids}))
     return Filter(must=must or None, must_not=must_not or None)
+
+
+def _unseal(path: Path, identity: str, points: int) -> int | None:
+    """The searchable count the index at ``path`` was sealed with, if the seal is its own and the
+    index holds the points it held then; the seal is removed durably first, so that a session
+    that ends without sealing again leaves none."""
+    try:
+        seal = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        seal = None
+    path.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    if not isinstance(seal, dict) or seal.get("identity") != identity or seal.get("points") != points:
+        return None
+    searchable = seal.get("searchable")
+    return searchable if isinstance(searchable, int) else None
 
 
 def _identity(path: Path, *, fresh: bool) -> str:
