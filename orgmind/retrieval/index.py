@@ -14,8 +14,10 @@ deleted since it last looked (the graph's change log), before every search.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Sequence
+from itertools import islice
 
 from orgmind.errors import OrgmindError
 from orgmind.graph.base import GraphStore
@@ -48,7 +50,9 @@ class SearchIndex:
             with self._following:
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
-                lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
+                nodes = iter(self.graph.scan(labels=SEARCHABLE))
+                while chunk := list(islice(nodes, BATCH * 8)):  # never every node parsed at once
+                    lexical.upsert(_lexical(doc) for doc in self.documents(chunk))
                 self._cursor, self._lexical = cursor, lexical
         return self._lexical
 
@@ -171,12 +175,12 @@ class SearchIndex:
 
 def _lexical(document: Document) -> LexicalDoc:
     payload: VectorPayload = document.payload
-    return LexicalDoc(
+    return LexicalDoc(  # the payload's few distinct values shared, not copied per document
         node_id=document.node_id,
         text=document.text,
-        venture_id=payload.venture_id or "",
-        label=payload.label,
+        venture_id=sys.intern(payload.venture_id or ""),
+        label=sys.intern(payload.label),
         ts=payload.ts,
-        kind=payload.kind,
-        role=payload.role,
+        kind=None if payload.kind is None else sys.intern(payload.kind),
+        role=None if payload.role is None else sys.intern(payload.role),
     )
