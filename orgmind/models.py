@@ -130,7 +130,7 @@ def _lowercase(value: Any) -> Any:
 
 
 def _one_line(value: str) -> str:
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+    if not value.isprintable() and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise ValueError("must be one line: no newlines or other control characters")
     return value
 

@@ -36,8 +36,9 @@ _LIST_MARKER = re.compile(r"^([-+]|\d+(?=[.)]))")
 def one_line(text: str) -> str:
     """``text`` as one line: control, format and separator characters (newlines, tabs, U+2028,
     bidirectional overrides) become spaces, runs of spaces one space."""
-    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
-    return " ".join(cleaned.split())
+    if not text.isprintable():  # printable: no C or Z character but the plain space
+        text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return " ".join(text.split())
 
 
 def markdown_text(text: str) -> str:
