@@ -59,7 +59,7 @@ class QdrantServerIndex:
     """A cosine vector index in one Qdrant collection."""
 
     shared = True
-    sealed_with = None
+    sealed_with: int | None = None
 
     def __init__(
         self,
