@@ -4,7 +4,7 @@ Backends: ``EdgeVectorIndex`` (qdrant-edge, on disk), ``QdrantServerIndex`` over
 local mode (on disk), and ``QdrantServerIndex`` on the real Qdrant server of the tests (a fresh
 collection per test; see tests/servers.py). Vectors are seeded random 384-dim vectors; the expected
 results come from brute-force cosine similarity over the same data. Edge-only tests (the
-cross-process lock, surviving a kill, HNSW after optimise) and a server-only test (unreachable
+cross-process lock, surviving a kill, exact search after optimise) and a server-only test (unreachable
 server) follow the shared ones.
 """
 
