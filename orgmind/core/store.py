@@ -149,10 +149,10 @@ class Store:
         if self._index is not None:
             self._index.follow()
 
-    def reconcile(self) -> int:
+    def reconcile(self, *, trust_seal: bool = False) -> int:
         """Index whatever the graph holds that the indexes lack; returns how many nodes."""
         with self._writing:
-            done = self.index.reconcile()
+            done = self.index.reconcile(trust_seal=trust_seal)
             self._needs_reconcile = False
         return done
 
@@ -160,7 +160,7 @@ class Store:
         """Release the vector index and the graph."""
         try:
             if self._index is not None:
-                self._index.vectors.close()
+                self._index.close(in_step=not self._needs_reconcile)
         finally:
             self.graph.close()
 
@@ -204,11 +204,11 @@ def open_store(
         raise
     store = Store(graph, index)
     try:
-        bind(graph, index.vectors, take_over=reindex)
+        marked_all = bind(graph, index.vectors, take_over=reindex)
         if reindex:
             index.rebuild()
         if reconcile or reindex:
-            store.reconcile()
+            store.reconcile(trust_seal=not (marked_all or reindex))
     except BaseException:
         store.close()
         raise

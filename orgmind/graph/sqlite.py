@@ -421,7 +421,12 @@ class SqliteGraphStore(GraphStore):
             rows = db.execute(
                 f"SELECT label, data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY ts, id", args
             ).fetchall()
-        return self._parsed(rows)
+        return self._parsed_lazily(rows)
+
+    def _parsed_lazily(self, rows: list[tuple[str, str]]) -> Iterator[Node]:
+        """``_parsed(rows)`` a thousand rows at a time, so a scan never holds every node at once."""
+        for start in range(0, len(rows), 1_000):
+            yield from self._parsed(rows[start : start + 1_000])
 
     def unindexed(self, limit: int = 1000) -> list[Node]:
         with self._reading() as db:

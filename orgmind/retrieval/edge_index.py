@@ -5,6 +5,8 @@ Layout under ``path``::
     index.json   {"format": 1, "dim": ..., "model_name": ...}, checked on every open
     identity     a random id made with the index (see ``VectorIndex.identity``)
     lock         flock'ed by the process that holds the index (holds its pid)
+    sealed       {"identity", "points", "searchable"}: written by ``seal`` at a clean close, removed
+                 (durably) by the next open, which reads it first (see ``sealed_with``)
     shard/       the qdrant-edge shard: edge_config.json, wal/, segments/
 
 Persistence: qdrant-edge appends every update to a write-ahead log (``shard/wal``, memory-mapped
@@ -14,17 +16,16 @@ kernel holds the mapped pages), but it is on stable storage, safe from a machine
 loss, only once ``flush()`` returns: flush msyncs the log and the segments and fsyncs the record
 of how far the log is applied. ``close()`` flushes too.
 
-Optimisation: writes land in an appendable segment that is searched exactly (brute force), and
-qdrant-edge has no background optimiser. ``EdgeShard.optimize()`` runs Qdrant's segment
-optimisers in the calling thread until none has work left: they build an HNSW graph for a
-segment past the indexing threshold (Qdrant's default, 10 MB of vectors, about 6.5k 384-dim
-points), merge small segments (rebuilding their graph) and vacuum deleted points. With nothing
-to do it takes microseconds; otherwise it takes seconds to minutes and holds the GIL, so the
-whole process pauses. ``upsert`` runs it once the points written since the last run reach
-``max(OPTIMIZE_AFTER, points present after the last run or at open)``: a geometric schedule,
-so a bulk load pays about one full build, in a handful of pauses. ``optimize()`` runs it on
-demand (after a reindex, or when idle). Filters that select few points are answered exactly
-through the payload indexes, optimised or not.
+Search is exact: writes land in an appendable segment that is searched by brute force, and the
+shard is configured never to build an HNSW graph (``EXACT_INDEXING_THRESHOLD_KB``). Every search
+orgmind makes is filtered to a few ventures, and a filter on the tenant payload index scores
+only the points it selects, so a search costs time in proportion to the selected ventures'
+records, not to the whole index, and a bulk import never stalls on graph builds (on two cores
+an HNSW build took minutes per 50k points and held the GIL throughout). ``EdgeShard.optimize()``
+still merges small segments and vacuums deleted points, in the calling thread: ``upsert`` runs it
+once the points written since the last run reach ``max(OPTIMIZE_AFTER, points present after the
+last run or at open)``, a geometric schedule, and ``optimize()`` runs it on demand (after a
+reindex). Shards made with an HNSW graph keep the segments they have and index no new ones.
 
 Disk space: qdrant-edge writes through memory-mapped files that it creates sparse, and a write
 into a mapped page the disk has no room for kills the process with SIGBUS. So every write first
@@ -63,6 +64,7 @@ from qdrant_edge import (
     CountRequest,
     Distance,
     EdgeConfig,
+    EdgeOptimizersConfig,
     EdgeShard,
     EdgeVectorParams,
     FieldCondition,
@@ -89,25 +91,29 @@ from orgmind.retrieval.vectors import (
     vector_values,
 )
 
-__all__ = ["OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"]
+__all__ = ["EXACT_INDEXING_THRESHOLD_KB", "OPTIMIZE_AFTER", "ROOM_PER_POINT", "ROOM_RESERVE", "EdgeVectorIndex"]
 
 log = logging.getLogger(__name__)
 
 META_FILE = "index.json"
 IDENTITY_FILE = "identity"
 LOCK_FILE = "lock"
+SEALED_FILE = "sealed"
 SHARD_DIR = "shard"
 NEW_SHARD_DIR = "shard.new"
 OLD_SHARD_DIR = "shard.old"
 FORMAT = 1
 OPTIMIZE_AFTER = 10_000
 """The fewest written points after which ``upsert`` runs the optimisers itself."""
+EXACT_INDEXING_THRESHOLD_KB = 2**40
+"""The segment size past which qdrant-edge would build an HNSW graph: never reached, so search is exact."""
 ROOM_RESERVE = 16 * 2**20
 """Free bytes every write leaves in hand: pages of the mapped files it may touch first."""
 ROOM_PER_POINT = 16 * 2**10
 """A generous bound of the bytes one point adds to the log, the vectors and the payload indexes."""
 
 _BATCH = 1_000
+_OPTIMIZERS = EdgeOptimizersConfig(indexing_threshold=EXACT_INDEXING_THRESHOLD_KB)
 _PAYLOAD_INDEXES: dict[str, Any] = {
     "venture_id": KeywordIndexParams(is_tenant=True),
     "label": PayloadSchemaType.Keyword,
@@ -141,6 +147,7 @@ class EdgeVectorIndex:
         self.identity = _identity(self.path / IDENTITY_FILE, fresh=recreate)
         self._pending = 0
         self._settled = self.count()
+        self.sealed_with = _unseal(self.path / SEALED_FILE, self.identity, self._settled)
         self._closed = False
 
     def _open(self, recreate: bool) -> EdgeShard:
@@ -162,13 +169,15 @@ class EdgeVectorIndex:
             )
         else:
             _write_json(meta_path, self._meta())
+        config = EdgeConfig(
+            vectors=EdgeVectorParams(size=self.dim, distance=Distance.Cosine), optimizers=_OPTIMIZERS
+        )
         try:
             if not shard_path.exists():
                 new_path = self.path / NEW_SHARD_DIR
-                vectors = EdgeVectorParams(size=self.dim, distance=Distance.Cosine)
-                EdgeShard.create(str(new_path), EdgeConfig(vectors=vectors)).close()
+                EdgeShard.create(str(new_path), config).close()
                 os.replace(new_path, shard_path)
-            shard = EdgeShard.load(str(shard_path))
+            shard = EdgeShard.load(str(shard_path), config)
         except Exception as exc:
             self._raise_if_full(exc, "opening it")
             raise StoreUnavailable(
@@ -312,13 +321,18 @@ class EdgeVectorIndex:
             self._shard.flush()
 
     def optimize(self) -> None:
-        """Run the optimisers until they are done (blocks; seconds per 10k points to index)."""
+        """Run the optimisers (merging segments, vacuuming deleted points) until they are done."""
         if not self._room_to_optimize():
             raise StoreFull(f"the disk under the vector index at {self.path} has no room to optimise it")
         with self._translated("optimising"):
             self._shard.optimize()
         self._pending = 0
         self._settled = self.count()
+
+    def seal(self, searchable: int) -> None:
+        self.flush()
+        seal = {"identity": self.identity, "points": self.count(), "searchable": searchable}
+        _write_json(self.path / SEALED_FILE, seal)
 
     def close(self) -> None:
         """Flush (without optimising) and release the lock. Closing twice is harmless."""
@@ -410,6 +424,28 @@ def _edge_filter(flt: VectorFilter) -> Filter:
     if flt.exclude_ids:
         must_not.append(HasIdCondition({point_id(n) for n in flt.exclude_ids}))
     return Filter(must=must or None, must_not=must_not or None)
+
+
+def _unseal(path: Path, identity: str, points: int) -> int | None:
+    """The searchable count the index at ``path`` was sealed with, if the seal is its own and the
+    index holds the points it held then; the seal is removed durably first, so that a session
+    that ends without sealing again leaves none."""
+    try:
+        seal = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        seal = None
+    path.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    if not isinstance(seal, dict) or seal.get("identity") != identity or seal.get("points") != points:
+        return None
+    searchable = seal.get("searchable")
+    return searchable if isinstance(searchable, int) else None
 
 
 def _identity(path: Path, *, fresh: bool) -> str:

@@ -14,12 +14,15 @@ deleted since it last looked (the graph's change log), before every search.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 
+from orgmind.errors import OrgmindError
 from orgmind.graph.base import GraphStore
 from orgmind.models import Decision, Node, Outcome
 from orgmind.retrieval.documents import SEARCHABLE, Document, document_of
@@ -58,7 +61,9 @@ class SearchIndex:
                     return self._lexical
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
-                lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
+                nodes = iter(self.graph.scan(labels=SEARCHABLE))
+                while chunk := list(islice(nodes, BATCH * 8)):  # never every node parsed at once
+                    lexical.upsert(_lexical(doc) for doc in self.documents(chunk))
                 self._cursor, self._lexical = cursor, lexical
         return self._lexical
 
@@ -141,18 +146,27 @@ class SearchIndex:
             if self._lexical is not None:
                 self._lexical.delete(node_ids)
 
-    def reconcile(self) -> int:
+    def reconcile(self, *, trust_seal: bool = False) -> int:
         """Bring the indexes in line with the graph; returns how many nodes were (re)indexed.
 
         Indexes every node the graph holds as unindexed, drops index entries the graph lacks,
         then compares the number of searchable nodes with the number of vectors: if they differ
         (a rebuild was interrupted, say, or the index was restored from elsewhere), the nodes
         without a vector are indexed too, whatever their flag says.
+
+        ``trust_seal`` (on open, for a graph bound to this index): when the index was sealed at
+        its last close (``close(in_step=True)``), holds the points it held then, and the graph,
+        which only the holder of the index writes, has nothing unindexed and as many searchable
+        nodes as then, the id-by-id comparison (which reads every id) is skipped.
         """
         done = 0
         while batch := self.graph.unindexed(limit=BATCH * 4):
             self.index(batch)
             done += len(batch)
+        sealed = self.vectors.sealed_with
+        if trust_seal and not done and not self.graph.shared and sealed is not None:
+            if sealed == self.searchable_count() == self.vectors.count():
+                return 0
         indexed = set(self.vectors.ids())
         stale = indexed - self.graph.existing(sorted(indexed))
         if stale:
@@ -166,6 +180,19 @@ class SearchIndex:
             done += len(missing)
         self.vectors.flush()
         return done
+
+    def close(self, *, in_step: bool) -> None:
+        """Release the vector index, sealing it first when ``in_step`` (nothing to reconcile) and
+        it holds a vector for every searchable node, so that the next open trusts it."""
+        try:
+            if in_step and not self.graph.shared and not self.graph.unindexed(limit=1):
+                searchable = self.searchable_count()
+                if self.vectors.count() == searchable:
+                    self.vectors.seal(searchable)
+        except OrgmindError:
+            log.warning("could not seal the vector index; the next open compares it with the graph", exc_info=True)
+        finally:
+            self.vectors.close()
 
     def searchable_count(self) -> int:
         """How many searchable nodes the graph holds (each has a vector when in step)."""
@@ -187,12 +214,12 @@ class SearchIndex:
 
 def _lexical(document: Document) -> LexicalDoc:
     payload: VectorPayload = document.payload
-    return LexicalDoc(
+    return LexicalDoc(  # the payload's few distinct values shared, not copied per document
         node_id=document.node_id,
         text=document.text,
-        venture_id=payload.venture_id or "",
-        label=payload.label,
+        venture_id=sys.intern(payload.venture_id or ""),
+        label=sys.intern(payload.label),
         ts=payload.ts,
-        kind=payload.kind,
-        role=payload.role,
+        kind=None if payload.kind is None else sys.intern(payload.kind),
+        role=None if payload.role is None else sys.intern(payload.role),
     )

@@ -133,10 +133,13 @@ class _Snapshot:
     """Rows sorted by venture, then label, then time: a record's neighbours sit beside it."""
     position: np.ndarray
     """Each row's place in ``order``."""
+    venture_rows: dict[str, tuple[int, int]]
+    """The rows of each venture: ``range(*venture_rows[v])`` (rows are grouped by venture)."""
 
     @classmethod
     def build(cls, entries: list[tuple[LexicalDoc, np.ndarray]], vocabulary: dict[str, int]) -> _Snapshot:
-        """Index ``entries`` (documents and their term ids in ``vocabulary``)."""
+        """Index ``entries`` (documents and their term ids in ``vocabulary``), grouped by venture."""
+        entries = sorted(entries, key=lambda entry: entry[0].venture_id)
         docs = [doc for doc, _ in entries]
         bm25 = _BM25()
         corpus = ([terms for _, terms in entries], vocabulary)
@@ -153,7 +156,40 @@ class _Snapshot:
         position = np.empty_like(order)
         position[order] = np.arange(order.size)
         rows = {node_id: row for row, node_id in enumerate(ids)}
-        return cls(bm25, ids, rows, codes, code_of, ts, order, position)
+        bounds = np.searchsorted(codes["venture_id"], np.arange(len(code_of["venture_id"]) + 1))
+        venture_rows = {str(v): (int(bounds[c]), int(bounds[c + 1])) for v, c in code_of["venture_id"].items()}
+        return cls(bm25, ids, rows, codes, code_of, ts, order, position, venture_rows)
+
+    def scores_within(self, term_ids: list[int], ventures: Collection[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``ventures`` (all when None) that hold a query term, and their BM25 scores.
+
+        Reads only those ventures' postings (each term's postings are sorted by row, and rows are
+        grouped by venture), so a search costs time in proportion to the ventures searched, not
+        to the whole index; the scores are bm25s' own (float32, summed term by term).
+        """
+        matrix = self.bm25.scores
+        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
+        if ventures is None:
+            spans = [(0, len(self.ids))]
+        else:
+            spans = sorted(self.venture_rows[v] for v in set(ventures) if v in self.venture_rows)
+        found_rows, found_scores = [], []
+        for low, high in spans:
+            rows, values = [], []
+            for term in term_ids:
+                postings = indices[indptr[term] : indptr[term + 1]]
+                start, end = indptr[term] + np.searchsorted(postings, [low, high])
+                rows.append(indices[start:end])
+                values.append(data[start:end])
+            hits = np.concatenate(rows).astype(np.int64) - low
+            scores = np.zeros(high - low, dtype=data.dtype)
+            np.add.at(scores, hits, np.concatenate(values))
+            matched = np.flatnonzero(scores > 0)
+            found_rows.append(matched + low)
+            found_scores.append(scores[matched])
+        if not found_rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=data.dtype)
+        return np.concatenate(found_rows), np.concatenate(found_scores)
 
     def beside(self, row: int, within_us: int) -> list[int]:
         """The rows just before and after ``row`` in time, of its venture and label, within ``within_us``."""
@@ -301,10 +337,9 @@ class LexicalIndex:
         term_ids = [term for term in term_ids if term < snapshot.bm25.term_idf.size]  # newer terms: not in it
         if not term_ids:
             return []
-        scores = snapshot.bm25.get_scores_from_ids(term_ids)
-        rows = np.flatnonzero(scores > 0)
+        rows, scores = snapshot.scores_within(term_ids, venture_ids)
         keep = np.ones(rows.size, dtype=bool)
-        for name, values in zip(_FILTERED, (venture_ids, labels, kinds, roles), strict=True):
+        for name, values in zip(_FILTERED[1:], (labels, kinds, roles), strict=True):
             if values is not None:
                 keep &= snapshot.allowed(rows, name, values)
         if since_ts is not None:
@@ -314,11 +349,12 @@ class LexicalIndex:
         hidden = [*(exclude_ids or ()), *changed]
         if hidden:
             keep &= ~np.isin(rows, [snapshot.rows[i] for i in hidden if i in snapshot.rows])
-        rows = rows[keep]
+        rows, scores = rows[keep], scores[keep]
         if rows.size > k:
-            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
-        rows = rows[np.lexsort((rows, -scores[rows]))]
-        return [(snapshot.ids[row], float(scores[row])) for row in rows]
+            top = np.argpartition(-scores, k - 1)[:k]
+            rows, scores = rows[top], scores[top]
+        ranked = np.lexsort((rows, -scores))
+        return [(snapshot.ids[row], float(score)) for row, score in zip(rows[ranked], scores[ranked], strict=True)]
 
     def neighbours(self, node_ids: Iterable[str], within_us: int) -> dict[str, list[str]]:
         """For each known id, the records written just before and after it (same venture and

@@ -59,6 +59,7 @@ class QdrantServerIndex:
     """A cosine vector index in one Qdrant collection."""
 
     shared = True
+    sealed_with: int | None = None
 
     def __init__(
         self,
@@ -234,6 +235,9 @@ class QdrantServerIndex:
 
     def optimize(self) -> None:
         """Nothing to do: the server builds its indexes in the background."""
+
+    def seal(self, searchable: int) -> None:
+        """Nothing to record: other processes may write the collection while this one is closed."""
 
     def close(self) -> None:
         """Close the client if this index created it (``from_url``)."""

@@ -142,6 +142,9 @@ class VectorIndex(Protocol):
     """Names this index (not its copy elsewhere): a graph's indexed marks are kept for one identity."""
     shared: bool
     """True when other processes may write this index at the same time (a Qdrant server)."""
+    sealed_with: int | None
+    """The number of searchable records of the graph the index was sealed with when last closed
+    (see ``seal``), when it holds as many points now; None otherwise, and always for a shared index."""
 
     def upsert(self, points: Sequence[VectorPoint]) -> None:
         """Insert or replace points (keyed by node id)."""
@@ -180,6 +183,12 @@ class VectorIndex(Protocol):
 
     def optimize(self) -> None:
         """Build search structures for recent writes (a no-op where the backend does it)."""
+        ...
+
+    def seal(self, searchable: int) -> None:
+        """Flush, then record durably that the index agrees with a graph of ``searchable``
+        searchable records, for the next open only (a no-op for a shared index). Call it right
+        before ``close``, with nothing written in between."""
         ...
 
     def close(self) -> None:

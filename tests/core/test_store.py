@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from qdrant_edge import EdgeShard, UpdateOperation
 
 from orgmind.core.store import Store
 from orgmind.errors import InvalidRecord, ReadOnly, StoreUnavailable
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.mind import OrgMind
 from orgmind.models import BrainVersion, Decision, Observation, Venture
-from orgmind.retrieval.vectors import VectorIndex, VectorPoint
+from orgmind.retrieval.edge_index import EdgeVectorIndex
+from orgmind.retrieval.vectors import VectorIndex, VectorPoint, point_id
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -125,3 +127,51 @@ def test_read_only_open_works_while_another_process_holds_the_store(held_home: P
             mind.record(Observation(venture_id="v", text="Not while read-only"))
     with pytest.raises(StoreUnavailable):  # a writer must wait for the holder: the index is locked
         OrgMind.open(home=held_home)
+
+
+def _count_id_listings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the calls of ``EdgeVectorIndex.ids`` (the id-by-id comparison of a reconcile)."""
+    listings: list[int] = []
+    listed = EdgeVectorIndex.ids
+
+    def ids(self: EdgeVectorIndex) -> set[str]:
+        listings.append(1)
+        return listed(self)
+
+    monkeypatch.setattr(EdgeVectorIndex, "ids", ids)
+    return listings
+
+
+def _two_decisions(home: Path) -> None:
+    with OrgMind.open(home=home) as mind:
+        mind.record(Venture(id="v", name="V"))
+        mind.record(Decision(id="d1", venture_id="v", role="cto", kind="architecture", title="Adopt Sentry"))
+        mind.record(Decision(id="d2", venture_id="v", role="ceo", kind="pricing", title="Raise the team plan"))
+
+
+def test_a_clean_close_seals_the_index_for_one_open_that_skips_the_id_comparison(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _two_decisions(tmp_path)
+    seal = tmp_path / "vectors" / "sealed"
+    assert seal.exists()
+    listings = _count_id_listings(monkeypatch)
+    with OrgMind.open(home=tmp_path) as mind:
+        assert not seal.exists()  # a session that ends without closing leaves no seal behind
+        assert listings == []
+        assert [h.id for h in mind.recall("error tracking with Sentry", venture="v", k=1)] == ["d1"]
+    assert seal.exists()
+
+
+def test_a_seal_is_not_trusted_once_the_index_changed_behind_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _two_decisions(tmp_path)
+    shard = EdgeShard.load(str(tmp_path / "vectors" / "shard"))  # the engine itself, past orgmind
+    shard.update(UpdateOperation.delete_points([point_id("d1")]))  # type: ignore[arg-type]
+    shard.close()
+    listings = _count_id_listings(monkeypatch)
+    with OrgMind.open(home=tmp_path) as mind:
+        assert listings == [1]  # compared id by id, and repaired
+        assert mind.index.vectors.count() == 2
+        assert [h.id for h in mind.recall("error tracking with Sentry", venture="v", k=1)] == ["d1"]
