@@ -54,7 +54,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -319,6 +319,10 @@ class EdgeVectorIndex:
             self._shard.optimize()
         self._pending = 0
         self._settled = self.count()
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Nothing to defer: this index already builds in doubling steps (see the module doc)."""
+        return nullcontext()
 
     def close(self) -> None:
         """Flush (without optimising) and release the lock. Closing twice is harmless."""

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from orgmind.graph.base import GraphStore
 from orgmind.models import Decision, Node, Outcome
@@ -27,6 +28,7 @@ from orgmind.retrieval.vectors import VectorIndex, VectorPayload, VectorPoint
 log = logging.getLogger(__name__)
 
 BATCH = 256
+_T = TypeVar("_T")
 
 
 class SearchIndex:
@@ -47,7 +49,8 @@ class SearchIndex:
             with self._following:
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
-                lexical.upsert(_lexical(doc) for doc in self.documents(list(self.graph.scan(labels=SEARCHABLE))))
+                lexical.upsert(_lexical(doc) for nodes in _chunks(self.graph.scan(labels=SEARCHABLE))
+                               for doc in self.documents(nodes))
                 self._cursor, self._lexical = cursor, lexical
         return self._lexical
 
@@ -115,7 +118,7 @@ class SearchIndex:
             self.index(batch)
             done += len(batch)
         indexed = set(self.vectors.ids())
-        stale = indexed - self.graph.existing(sorted(indexed))
+        stale = indexed - {found for ids in _chunks(sorted(indexed)) for found in self.graph.existing(ids)}
         if stale:
             log.warning("dropping %d index entries with no node in the graph", len(stale))
             self.remove(sorted(stale))
@@ -157,3 +160,16 @@ def _lexical(document: Document) -> LexicalDoc:
         kind=payload.kind,
         role=payload.role,
     )
+
+
+def _chunks(items: Iterable[_T], size: int = 10_000) -> Iterator[list[_T]]:
+    """``items`` in lists of ``size`` (the last one shorter), so that no query or batch of
+    documents grows with the whole store."""
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

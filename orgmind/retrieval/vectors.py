@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
@@ -180,6 +181,11 @@ class VectorIndex(Protocol):
 
     def optimize(self) -> None:
         """Build search structures for recent writes (a no-op where the backend does it)."""
+        ...
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Around a large write: defer building search structures until it ends, where the
+        backend would otherwise rebuild them as the data grows (a no-op elsewhere)."""
         ...
 
     def close(self) -> None:
