@@ -33,6 +33,8 @@ output says how many distinct texts were embedded and how long that took apart f
     PYTHONPATH=. python bench/scale.py run --config servers --decisions 10000 --out bench-out/ \\
         --neo4j-url bolt://127.0.0.1:7687 --neo4j-password orgmind-test --neo4j-pid PID --neo4j-dir DIR \\
         --qdrant-url http://127.0.0.1:6333 --qdrant-api-key KEY --qdrant-pid PID --qdrant-dir DIR
+    PYTHONPATH=. python bench/scale.py measure --decisions 1000000 --ingest-records R --ingest-s S \\
+        --out bench-out/ --neo4j-url ... --qdrant-url ...   # the servers store as it is now
     PYTHONPATH=. python bench/scale.py report bench-out/*.json [--json]
 
 ``report`` prints the table and, per configuration, the growth exponent of each latency: the
@@ -67,6 +69,7 @@ from graph import FILL, SPAN, T0  # noqa: E402  (the graph benchmark's vocabular
 from graph import SUMMARIES_BAD as BAD  # noqa: E402
 from graph import SUMMARIES_GOOD as GOOD  # noqa: E402
 from orgmind.mind import OrgMind  # noqa: E402
+from orgmind.models import NodeLabel  # noqa: E402
 from orgmind.retrieval.embedder import Embedder  # noqa: E402
 
 ROLES = ("ceo", "cto", "growth", "sales", "support", "finance")
@@ -357,6 +360,35 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
     mind.close()
 
 
+def measure_existing(args: argparse.Namespace) -> dict[str, Any]:
+    """Measure the servers store that an earlier ``run`` built, as it is now (its Qdrant server may
+    still be indexing: the collection's status and indexed share are recorded). The ingest figures
+    are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them)."""
+    from qdrant_client import QdrantClient
+
+    home = args.workdir / f"home-servers-{args.decisions}"
+    with OrgMind.open(home=home, graph_url=args.neo4j_url, graph_password=args.neo4j_password, read_only=True) as mind:
+        size = mind.graph.count(NodeLabel.DECISION)
+    client = QdrantClient(url=args.qdrant_url, api_key=args.qdrant_api_key, timeout=60)
+    info = client.get_collection(args.qdrant_collection)
+    client.close()
+    log(f"{size}: qdrant collection {info.status.value}, {info.indexed_vectors_count:,} of "
+        f"{info.points_count:,} vectors HNSW-indexed")
+    result = measure(args, home, size)
+    return {
+        "config": "servers", "decisions": size, "records": args.ingest_records, "ventures": args.ventures,
+        "ingest_s": args.ingest_s, "embedding_s": 0.0, "ingest_net_s": args.ingest_s,
+        "ingest_records_per_s": round(args.ingest_records / args.ingest_s, 1),
+        "ingest_decisions_per_s": round(size / args.ingest_s, 1),
+        "distinct_texts_embedded": 0, "distinct_texts_cached": args.distinct,
+        "qdrant_status_when_timed": info.status.value,
+        "qdrant_indexed_share_when_timed": round((info.indexed_vectors_count or 0) / max(info.points_count or 1, 1), 3),
+        **result,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 def build_baseline(args: argparse.Namespace, workdir: Path) -> None:
     """The baseline: an embedded store of BASELINE_DECISIONS decisions, timed beside every measurement."""
     home = workdir / "baseline"
@@ -520,6 +552,23 @@ def main() -> None:
                      help="longest wait for the Qdrant collection to turn green before timing")
     one.add_argument("--qdrant-pid", type=int)
     one.add_argument("--qdrant-dir", type=Path)
+    again = commands.add_parser("measure", help="measure the servers store an earlier run built, as it is now")
+    for name, kind in (("--decisions", int), ("--ingest-records", int), ("--ingest-s", float)):
+        again.add_argument(name, type=kind, required=True)
+    again.add_argument("--ventures", type=int, default=50)
+    again.add_argument("--distinct", type=int, default=4_000)
+    again.add_argument("--repeats", type=int, default=3)
+    again.add_argument("--workdir", type=Path, default=Path("/tmp/orgmind-scale"))
+    again.add_argument("--out", type=Path, required=True)
+    for name in ("--neo4j-url", "--qdrant-url"):
+        again.add_argument(name, required=True)
+    again.add_argument("--neo4j-password", default="orgmind-test")
+    again.add_argument("--qdrant-api-key")
+    again.add_argument("--qdrant-collection", default="orgmind_scale")
+    again.add_argument("--qdrant-timeout-s", type=int, default=60)
+    for process in ("neo4j", "qdrant"):
+        again.add_argument(f"--{process}-pid", type=int)
+        again.add_argument(f"--{process}-dir", type=Path)
     many = commands.add_parser("report", help="the table and growth exponents of saved results")
     many.add_argument("results", nargs="+")
     many.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -531,6 +580,13 @@ def main() -> None:
         for result in run(args):
             (args.out / f"{args.config}-{result['decisions']}.json").write_text(json.dumps(result, indent=2) + "\n")
             print(json.dumps(result, indent=2), flush=True)
+        return
+    if args.command == "measure":
+        args.config = "servers"
+        args.out.mkdir(parents=True, exist_ok=True)
+        result = measure_existing(args)
+        (args.out / f"servers-{result['decisions']}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2), flush=True)
         return
     summary = summarise([json.loads(path.read_text()) for path in _paths(args.results)])
     print(json.dumps(summary, indent=2) if args.json else table(summary))
