@@ -297,7 +297,8 @@ class GraphStore(ABC):
     def unreadable_nodes(self) -> list[tuple[str, str, str]]:
         """Every stored node that cannot be read, as (id, label, reason), by id. Reads the whole graph."""
         self.skipped.clear()
-        self.scan()
+        for _ in self.scan():  # reading every node records the unreadable ones
+            pass
         return sorted((node_id, label, reason) for node_id, (label, reason) in self.skipped.items())
 
     # ---- shared behaviour ---------------------------------------------------------------------
