@@ -363,9 +363,11 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 def measure_existing(args: argparse.Namespace) -> dict[str, Any]:
     """Measure the servers store that an earlier ``run`` built, as it is now (its Qdrant server may
     still be indexing: the collection's status and indexed share are recorded). The ingest figures
-    are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them)."""
+    are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them); a run
+    stopped in the middle of an import leaves its last batch to the reopen's reconcile."""
     from qdrant_client import QdrantClient
 
+    MemoisedDocuments(args.workdir / f"embeddings-{args.distinct}-{args.seed}.npz").install()  # records left unindexed
     home = args.workdir / f"home-servers-{args.decisions}"
     with OrgMind.open(home=home, graph_url=args.neo4j_url, graph_password=args.neo4j_password, read_only=True) as mind:
         size = mind.graph.count(NodeLabel.DECISION)
@@ -557,6 +559,7 @@ def main() -> None:
         again.add_argument(name, type=kind, required=True)
     again.add_argument("--ventures", type=int, default=50)
     again.add_argument("--distinct", type=int, default=4_000)
+    again.add_argument("--seed", type=int, default=7)
     again.add_argument("--repeats", type=int, default=3)
     again.add_argument("--workdir", type=Path, default=Path("/tmp/orgmind-scale"))
     again.add_argument("--out", type=Path, required=True)
