@@ -1,8 +1,8 @@
 """The production vector index: a Qdrant collection through qdrant-client.
 
 The collection holds one unnamed cosine vector of ``dim`` components per point. Payload indexes
-on ``venture_id`` (a tenant keyword), ``label``, ``kind``, ``role`` (keywords) and ``ts``
-(integer) are created when missing. The embedding model and dimension live in the collection's
+on ``venture_id`` (a tenant keyword, with HNSW links per venture), ``label``, ``kind``, ``role``
+(keywords) and ``ts`` (integer) are created when missing. The embedding model and dimension live in the collection's
 metadata (Qdrant 1.16 and later) under ``"orgmind"`` and are checked on every open; a collection
 without them (made elsewhere, or by an older server) is refused with ``IndexMismatch``. The
 metadata also holds the collection's identity (``"orgmind_identity"``, made with it), which every
@@ -56,12 +56,13 @@ FORMAT = 1
 _BATCH = 512
 _SCROLL = 10_000
 INDEXING_THRESHOLD_KB = 10_000  # Qdrant's default: segments above this size get an HNSW index
-_PAYLOAD_INDEXES: dict[str, models.PayloadSchemaType | models.KeywordIndexParams] = {
+# Only the tenant gets HNSW links of its own (every search filters by venture); links per label,
+# kind, role and time range would multiply the build time and those filters do without them.
+_PAYLOAD_INDEXES: dict[str, models.KeywordIndexParams | models.IntegerIndexParams] = {
     "venture_id": models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
-    "label": models.PayloadSchemaType.KEYWORD,
-    "kind": models.PayloadSchemaType.KEYWORD,
-    "role": models.PayloadSchemaType.KEYWORD,
-    "ts": models.PayloadSchemaType.INTEGER,
+    **{key: models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, enable_hnsw=False)
+       for key in ("label", "kind", "role")},
+    "ts": models.IntegerIndexParams(type=models.IntegerIndexType.INTEGER, lookup=True, range=True, enable_hnsw=False),
 }
 
 
