@@ -361,9 +361,9 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 
 def measure_existing(args: argparse.Namespace) -> dict[str, Any]:
-    """Measure the servers store that an earlier ``run`` built, as it is now (its Qdrant server may
-    still be indexing: the collection's status and indexed share are recorded). The ingest figures
-    are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them); a run
+    """Measure the servers store that an earlier ``run`` built, as it is now: reopen and first
+    recall at once, then (at most ``--settle-max-s``) wait for the Qdrant server to finish
+    indexing before timing; the collection's status is recorded. The ingest figures are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them); a run
     stopped in the middle of an import leaves its last batch to the reopen's reconcile."""
     from qdrant_client import QdrantClient
 
@@ -372,19 +372,20 @@ def measure_existing(args: argparse.Namespace) -> dict[str, Any]:
     with OrgMind.open(home=home, graph_url=args.neo4j_url, graph_password=args.neo4j_password, read_only=True) as mind:
         size = mind.graph.count(NodeLabel.DECISION)
     client = QdrantClient(url=args.qdrant_url, api_key=args.qdrant_api_key, timeout=60)
+    settled: list[tuple[float, str]] = []
+    result = measure(args, home, size, before_timing=lambda: settled.append(wait_for_qdrant(args)))
     info = client.get_collection(args.qdrant_collection)
     client.close()
     log(f"{size}: qdrant collection {info.status.value}, {info.indexed_vectors_count:,} of "
         f"{info.points_count:,} vectors HNSW-indexed")
-    result = measure(args, home, size)
     return {
         "config": "servers", "decisions": size, "records": args.ingest_records, "ventures": args.ventures,
         "ingest_s": args.ingest_s, "embedding_s": 0.0, "ingest_net_s": args.ingest_s,
         "ingest_records_per_s": round(args.ingest_records / args.ingest_s, 1),
         "ingest_decisions_per_s": round(size / args.ingest_s, 1),
         "distinct_texts_embedded": 0, "distinct_texts_cached": args.distinct,
-        "qdrant_status_when_timed": info.status.value,
-        "qdrant_indexed_share_when_timed": round((info.indexed_vectors_count or 0) / max(info.points_count or 1, 1), 3),
+        "index_settle_s": round(settled[0][0], 1), "qdrant_status_when_timed": settled[0][1],
+        "qdrant_indexed_share_after_timing": round((info.indexed_vectors_count or 0) / max(info.points_count or 1, 1), 3),
         **result,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -401,9 +402,10 @@ def build_baseline(args: argparse.Namespace, workdir: Path) -> None:
         mind.import_jsonl(data, batch_size=args.batch_size)
 
 
-def measure(args: argparse.Namespace, home: Path, size: int) -> dict[str, Any]:
+def measure(args: argparse.Namespace, home: Path, size: int,
+            before_timing: Callable[[], object] | None = None) -> dict[str, Any]:
     """Reopen the store, then time the first recall, recalls and wake-ups (each beside the same
-    call on the baseline store); memory and disk."""
+    call on the baseline store; ``before_timing`` runs just before those); memory and disk."""
     load_before = os.getloadavg()[0]
     base = OrgMind.open(home=args.workdir / "baseline")
     started = time.perf_counter()
@@ -413,6 +415,8 @@ def measure(args: argparse.Namespace, home: Path, size: int) -> dict[str, Any]:
     mind.recall(QUERIES[0], venture="ven_000", k=10, now=NOW)
     first_recall_s = time.perf_counter() - started
     log(f"{size}: reopen {open_s:.1f} s, first recall {first_recall_s:.1f} s")
+    if before_timing is not None:
+        before_timing()
 
     ventures = [f"ven_{v:03d}" for v in range(min(4, args.ventures))]
     def recalls(m: OrgMind) -> list[Callable[[], object]]:
@@ -569,6 +573,8 @@ def main() -> None:
     again.add_argument("--qdrant-api-key")
     again.add_argument("--qdrant-collection", default="orgmind_scale")
     again.add_argument("--qdrant-timeout-s", type=int, default=60)
+    again.add_argument("--settle-max-s", type=float, default=2700,
+                       help="longest wait, after the first recall, for the collection to turn green")
     for process in ("neo4j", "qdrant"):
         again.add_argument(f"--{process}-pid", type=int)
         again.add_argument(f"--{process}-dir", type=Path)
