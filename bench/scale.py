@@ -33,6 +33,8 @@ output says how many distinct texts were embedded and how long that took apart f
     PYTHONPATH=. python bench/scale.py run --config servers --decisions 10000 --out bench-out/ \\
         --neo4j-url bolt://127.0.0.1:7687 --neo4j-password orgmind-test --neo4j-pid PID --neo4j-dir DIR \\
         --qdrant-url http://127.0.0.1:6333 --qdrant-api-key KEY --qdrant-pid PID --qdrant-dir DIR
+    PYTHONPATH=. python bench/scale.py measure --decisions 1000000 --ingest-records R --ingest-s S \\
+        --out bench-out/ --neo4j-url ... --qdrant-url ...   # the servers store as it is now
     PYTHONPATH=. python bench/scale.py report bench-out/*.json [--json]
 
 ``report`` prints the table and, per configuration, the growth exponent of each latency: the
@@ -67,6 +69,7 @@ from graph import FILL, SPAN, T0  # noqa: E402  (the graph benchmark's vocabular
 from graph import SUMMARIES_BAD as BAD  # noqa: E402
 from graph import SUMMARIES_GOOD as GOOD  # noqa: E402
 from orgmind.mind import OrgMind  # noqa: E402
+from orgmind.models import NodeLabel  # noqa: E402
 from orgmind.retrieval.embedder import Embedder  # noqa: E402
 
 ROLES = ("ceo", "cto", "growth", "sales", "support", "finance")
@@ -247,21 +250,25 @@ def open_mind(args: argparse.Namespace, home: Path) -> OrgMind:
         return OrgMind.open(home=home)
     return OrgMind.open(home=home, graph_url=args.neo4j_url, graph_password=args.neo4j_password,
                         qdrant_url=args.qdrant_url, qdrant_api_key=args.qdrant_api_key,
-                        qdrant_collection=args.qdrant_collection)
+                        qdrant_collection=args.qdrant_collection, qdrant_timeout_s=args.qdrant_timeout_s)
 
 
-def wait_for_qdrant(args: argparse.Namespace) -> float:
-    """Seconds until the Qdrant server has indexed what was written (collection status green)."""
+def wait_for_qdrant(args: argparse.Namespace) -> tuple[float, str]:
+    """Wait (at most ``--settle-max-s``) until the Qdrant server has built its indexes for what
+    was written (collection status green), so that latencies are timed on a settled collection;
+    returns the seconds waited and the status then."""
     from qdrant_client import QdrantClient, models
 
     client = QdrantClient(url=args.qdrant_url, api_key=args.qdrant_api_key, timeout=60)
     started = time.perf_counter()
-    while client.get_collection(args.qdrant_collection).status != models.CollectionStatus.GREEN:
-        time.sleep(2)
+    while (status := client.get_collection(args.qdrant_collection).status) != models.CollectionStatus.GREEN:
+        if time.perf_counter() - started > args.settle_max_s:
+            break
+        time.sleep(5)
     client.close()
     settle_s = time.perf_counter() - started
-    log(f"qdrant optimizer settled after {settle_s:.0f} s")
-    return settle_s
+    log(f"qdrant collection {status.value} after {settle_s:.0f} s of waiting for the optimizer")
+    return settle_s, status.value
 
 
 def segments(data: Path, header: int, sizes: Sequence[int], workdir: Path) -> Iterator[tuple[int, Path]]:
@@ -333,7 +340,7 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         rss_after_ingest = rss_mb()
         mind.close()
         log(f"ingest: {report.total} records in {ingest_s:.0f} s ({embed_s:.0f} s embedding new texts)")
-        settle_s = wait_for_qdrant(args) if args.config == "servers" else 0.0
+        settle_s, qdrant_status = wait_for_qdrant(args) if args.config == "servers" else (0.0, "-")
         result = measure(args, home, size)
         mind = open_mind(args, home)
         yield {
@@ -345,12 +352,44 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
             "ingest_records_per_s": round(records / (ingest_total_s - embed_total_s), 1),
             "ingest_decisions_per_s": round(size / (ingest_total_s - embed_total_s), 1),
             "distinct_texts_embedded": memo.embedded, "distinct_texts_cached": cached_before,
-            "index_settle_s": round(settle_s, 1), **result,
+            "index_settle_s": round(settle_s, 1), "qdrant_status_when_timed": qdrant_status, **result,
             "rss_mb": {"orgmind_after_ingest": round(rss_after_ingest.get("rss", 0)), **result.pop("rss_mb")},
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}",
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     mind.close()
+
+
+def measure_existing(args: argparse.Namespace) -> dict[str, Any]:
+    """Measure the servers store that an earlier ``run`` built, as it is now: reopen and first
+    recall at once, then (at most ``--settle-max-s``) wait for the Qdrant server to finish
+    indexing before timing; the collection's status is recorded. The ingest figures are the run's, given as ``--ingest-records`` and ``--ingest-s`` (its log prints them); a run
+    stopped in the middle of an import leaves its last batch to the reopen's reconcile."""
+    from qdrant_client import QdrantClient
+
+    MemoisedDocuments(args.workdir / f"embeddings-{args.distinct}-{args.seed}.npz").install()  # records left unindexed
+    home = args.workdir / f"home-servers-{args.decisions}"
+    with OrgMind.open(home=home, graph_url=args.neo4j_url, graph_password=args.neo4j_password, read_only=True) as mind:
+        size = mind.graph.count(NodeLabel.DECISION)
+    client = QdrantClient(url=args.qdrant_url, api_key=args.qdrant_api_key, timeout=60)
+    settled: list[tuple[float, str]] = []
+    result = measure(args, home, size, before_timing=lambda: settled.append(wait_for_qdrant(args)))
+    info = client.get_collection(args.qdrant_collection)
+    client.close()
+    log(f"{size}: qdrant collection {info.status.value}, {info.indexed_vectors_count:,} of "
+        f"{info.points_count:,} vectors HNSW-indexed")
+    return {
+        "config": "servers", "decisions": size, "records": args.ingest_records, "ventures": args.ventures,
+        "ingest_s": args.ingest_s, "embedding_s": 0.0, "ingest_net_s": args.ingest_s,
+        "ingest_records_per_s": round(args.ingest_records / args.ingest_s, 1),
+        "ingest_decisions_per_s": round(size / args.ingest_s, 1),
+        "distinct_texts_embedded": 0, "distinct_texts_cached": args.distinct,
+        "index_settle_s": round(settled[0][0], 1), "qdrant_status_when_timed": settled[0][1],
+        "qdrant_indexed_share_after_timing": round((info.indexed_vectors_count or 0) / max(info.points_count or 1, 1), 3),
+        **result,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def build_baseline(args: argparse.Namespace, workdir: Path) -> None:
@@ -363,9 +402,10 @@ def build_baseline(args: argparse.Namespace, workdir: Path) -> None:
         mind.import_jsonl(data, batch_size=args.batch_size)
 
 
-def measure(args: argparse.Namespace, home: Path, size: int) -> dict[str, Any]:
+def measure(args: argparse.Namespace, home: Path, size: int,
+            before_timing: Callable[[], object] | None = None) -> dict[str, Any]:
     """Reopen the store, then time the first recall, recalls and wake-ups (each beside the same
-    call on the baseline store); memory and disk."""
+    call on the baseline store; ``before_timing`` runs just before those); memory and disk."""
     load_before = os.getloadavg()[0]
     base = OrgMind.open(home=args.workdir / "baseline")
     started = time.perf_counter()
@@ -375,6 +415,8 @@ def measure(args: argparse.Namespace, home: Path, size: int) -> dict[str, Any]:
     mind.recall(QUERIES[0], venture="ven_000", k=10, now=NOW)
     first_recall_s = time.perf_counter() - started
     log(f"{size}: reopen {open_s:.1f} s, first recall {first_recall_s:.1f} s")
+    if before_timing is not None:
+        before_timing()
 
     ventures = [f"ven_{v:03d}" for v in range(min(4, args.ventures))]
     def recalls(m: OrgMind) -> list[Callable[[], object]]:
@@ -511,8 +553,31 @@ def main() -> None:
     one.add_argument("--qdrant-url")
     one.add_argument("--qdrant-api-key")
     one.add_argument("--qdrant-collection", default="orgmind_scale")
+    one.add_argument("--qdrant-timeout-s", type=int, default=60, help="the client's timeout per Qdrant call")
+    one.add_argument("--settle-max-s", type=float, default=2700,
+                     help="longest wait for the Qdrant collection to turn green before timing")
     one.add_argument("--qdrant-pid", type=int)
     one.add_argument("--qdrant-dir", type=Path)
+    again = commands.add_parser("measure", help="measure the servers store an earlier run built, as it is now")
+    for name, kind in (("--decisions", int), ("--ingest-records", int), ("--ingest-s", float)):
+        again.add_argument(name, type=kind, required=True)
+    again.add_argument("--ventures", type=int, default=50)
+    again.add_argument("--distinct", type=int, default=4_000)
+    again.add_argument("--seed", type=int, default=7)
+    again.add_argument("--repeats", type=int, default=3)
+    again.add_argument("--workdir", type=Path, default=Path("/tmp/orgmind-scale"))
+    again.add_argument("--out", type=Path, required=True)
+    for name in ("--neo4j-url", "--qdrant-url"):
+        again.add_argument(name, required=True)
+    again.add_argument("--neo4j-password", default="orgmind-test")
+    again.add_argument("--qdrant-api-key")
+    again.add_argument("--qdrant-collection", default="orgmind_scale")
+    again.add_argument("--qdrant-timeout-s", type=int, default=60)
+    again.add_argument("--settle-max-s", type=float, default=2700,
+                       help="longest wait, after the first recall, for the collection to turn green")
+    for process in ("neo4j", "qdrant"):
+        again.add_argument(f"--{process}-pid", type=int)
+        again.add_argument(f"--{process}-dir", type=Path)
     many = commands.add_parser("report", help="the table and growth exponents of saved results")
     many.add_argument("results", nargs="+")
     many.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -524,6 +589,13 @@ def main() -> None:
         for result in run(args):
             (args.out / f"{args.config}-{result['decisions']}.json").write_text(json.dumps(result, indent=2) + "\n")
             print(json.dumps(result, indent=2), flush=True)
+        return
+    if args.command == "measure":
+        args.config = "servers"
+        args.out.mkdir(parents=True, exist_ok=True)
+        result = measure_existing(args)
+        (args.out / f"servers-{result['decisions']}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2), flush=True)
         return
     summary = summarise([json.loads(path.read_text()) for path in _paths(args.results)])
     print(json.dumps(summary, indent=2) if args.json else table(summary))

@@ -111,10 +111,11 @@ class MemoryService:
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None
     ) -> ImportReport:
         """Import a JSONL file as history, through the approval gates; bad lines reported, good ones kept."""
-        return import_jsonl(
-            self.store.graph, Path(path), write=self._commit, gate=self.gate_history,
-            batch_size=batch_size, on_commit=on_commit,
-        )
+        with self.store.bulk_load():
+            return import_jsonl(
+                self.store.graph, Path(path), write=self._commit, gate=self.gate_history,
+                batch_size=batch_size, on_commit=on_commit,
+            )
 
     def recall(self, request: SearchRequest) -> list[Hit]:
         """Run a search after reconciling any index write that failed."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from orgmind.config import Settings
@@ -87,6 +88,10 @@ class Store:
         self.graph.upsert(batch, edges, expect=expect)
         self._index_written(batch)
         return batch
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Around a large import: the vector index defers building its search structures to the end."""
+        return nullcontext() if self._index is None else self._index.vectors.bulk_load()
 
     def delete(self, node_ids: Sequence[str]) -> int:
         """Delete nodes and their relationships from the graph, then from the indexes."""

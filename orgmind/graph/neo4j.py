@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,6 +49,7 @@ SEQUENCE_LABEL = "OrgSequence"
 TOMBSTONE_LABEL = "OrgTombstone"
 
 _T = TypeVar("_T")
+_SCAN_PAGE = 10_000  # nodes per read transaction of a scan
 
 _SCHEMA = [
     f"CREATE CONSTRAINT orgmind_node_id IF NOT EXISTS FOR (n:{BASE_LABEL}) REQUIRE n.id IS UNIQUE",
@@ -393,12 +394,21 @@ class Neo4jGraphStore(GraphStore):
         if labels is not None:
             clauses.append("n._label IN $labels")
             params["labels"] = [NodeLabel(label).value for label in labels]
-        rows = self._read(
-            f"MATCH (n:{BASE_LABEL}) WHERE {' AND '.join(clauses)}"
-            f" RETURN {_NODE_COLUMNS} ORDER BY n._ts, n.id",
-            **params,
-        )
-        return self._rows(rows)
+        ids = [
+            r["id"] for r in self._read(
+                f"MATCH (n:{BASE_LABEL}) WHERE {' AND '.join(clauses)} RETURN n.id AS id ORDER BY n._ts, n.id",
+                **params,
+            )
+        ]
+        return self._pages(ids)
+
+    def _pages(self, ids: list[str]) -> Iterator[Node]:
+        """The nodes with ``ids``, in that order, read a page per transaction (one that was
+        deleted meanwhile is left out), so a scan of millions stays within the time limits."""
+        for start in range(0, len(ids), _SCAN_PAGE):
+            page = ids[start : start + _SCAN_PAGE]
+            found = self.get_many(page)
+            yield from (found[node_id] for node_id in page if node_id in found)
 
     def unindexed(self, limit: int = 1000) -> list[Node]:
         rows = self._read(

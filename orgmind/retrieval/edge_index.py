@@ -55,7 +55,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -333,6 +333,10 @@ class EdgeVectorIndex:
         self.flush()
         seal = {"identity": self.identity, "points": self.count(), "searchable": searchable}
         _write_json(self.path / SEALED_FILE, seal)
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Nothing to defer: this index searches exactly and builds no search structures."""
+        return nullcontext()
 
     def close(self) -> None:
         """Flush (without optimising) and release the lock. Closing twice is harmless."""

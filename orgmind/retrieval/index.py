@@ -17,8 +17,8 @@ import logging
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from itertools import islice
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 256
 PREPARED_KEPT = 512
+_T = TypeVar("_T")
 
 
 class SearchIndex:
@@ -61,9 +62,8 @@ class SearchIndex:
                     return self._lexical
                 cursor = self.graph.change_cursor()  # before the scan: later changes are followed
                 lexical = LexicalIndex()
-                nodes = iter(self.graph.scan(labels=SEARCHABLE))
-                while chunk := list(islice(nodes, BATCH * 8)):  # never every node parsed at once
-                    lexical.upsert(_lexical(doc) for doc in self.documents(chunk))
+                lexical.upsert(_lexical(doc) for nodes in _chunks(self.graph.scan(labels=SEARCHABLE))
+                               for doc in self.documents(nodes))
                 self._cursor, self._lexical = cursor, lexical
         return self._lexical
 
@@ -168,7 +168,7 @@ class SearchIndex:
             if sealed == self.searchable_count() == self.vectors.count():
                 return 0
         indexed = set(self.vectors.ids())
-        stale = indexed - self.graph.existing(sorted(indexed))
+        stale = indexed - {found for ids in _chunks(sorted(indexed)) for found in self.graph.existing(ids)}
         if stale:
             log.warning("dropping %d index entries with no node in the graph", len(stale))
             self.remove(sorted(stale))
@@ -223,3 +223,16 @@ def _lexical(document: Document) -> LexicalDoc:
         kind=None if payload.kind is None else sys.intern(payload.kind),
         role=None if payload.role is None else sys.intern(payload.role),
     )
+
+
+def _chunks(items: Iterable[_T], size: int = 10_000) -> Iterator[list[_T]]:
+    """``items`` in lists of ``size`` (the last one shorter), so that no query or batch of
+    documents grows with the whole store."""
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,15 +1,20 @@
 """The production vector index: a Qdrant collection through qdrant-client.
 
 The collection holds one unnamed cosine vector of ``dim`` components per point. Payload indexes
-on ``venture_id`` (a tenant keyword), ``label``, ``kind``, ``role`` (keywords) and ``ts``
-(integer) are created when missing. The embedding model and dimension live in the collection's
+on ``venture_id`` (a tenant keyword, with HNSW links per venture), ``label``, ``kind``, ``role``
+(keywords) and ``ts`` (integer) are created when missing. The embedding model and dimension live in the collection's
 metadata (Qdrant 1.16 and later) under ``"orgmind"`` and are checked on every open; a collection
 without them (made elsewhere, or by an older server) is refused with ``IndexMismatch``. The
 metadata also holds the collection's identity (``"orgmind_identity"``, made with it), which every
 process using the collection shares.
 
-The server keeps its own WAL and builds HNSW in the background, so every write waits for the
-server's acknowledgement and ``flush``/``optimize`` do nothing. Failures to reach the server
+The server keeps its own WAL and builds HNSW in the background, so ``flush``/``optimize`` do
+nothing. An ``upsert`` sends its points in chunks that the server queues in order and waits only
+for the last one to be applied, which implies all before it. ``bulk_load`` turns the optimizer's
+indexing off while a large import writes (searches meanwhile scan the new points exactly) and
+back on after it, so the server builds each segment's HNSW once instead of rebuilding it as
+segments grow and merge; a collection left with indexing off (a process killed in a bulk load)
+gets it back on the next open. Failures to reach the server
 (REST) become ``StoreUnavailable``, refused credentials ``AuthenticationFailed``.
 
 The same class runs on qdrant-client's local mode (``QdrantClient(":memory:")`` or
@@ -19,6 +24,7 @@ payload indexes.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,17 +47,22 @@ from orgmind.retrieval.vectors import (
 
 __all__ = ["QdrantServerIndex"]
 
+log = logging.getLogger(__name__)
+
 META_KEY = "orgmind"
 IDENTITY_KEY = "orgmind_identity"
 FORMAT = 1
 
-_BATCH = 256
-_PAYLOAD_INDEXES: dict[str, models.PayloadSchemaType | models.KeywordIndexParams] = {
+_BATCH = 512
+_SCROLL = 10_000
+INDEXING_THRESHOLD_KB = 10_000  # Qdrant's default: segments above this size get an HNSW index
+# Only the tenant gets HNSW links of its own (every search filters by venture); links per label,
+# kind, role and time range would multiply the build time and those filters do without them.
+_PAYLOAD_INDEXES: dict[str, models.KeywordIndexParams | models.IntegerIndexParams] = {
     "venture_id": models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
-    "label": models.PayloadSchemaType.KEYWORD,
-    "kind": models.PayloadSchemaType.KEYWORD,
-    "role": models.PayloadSchemaType.KEYWORD,
-    "ts": models.PayloadSchemaType.INTEGER,
+    **{key: models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, enable_hnsw=False)
+       for key in ("label", "kind", "role")},
+    "ts": models.IntegerIndexParams(type=models.IntegerIndexType.INTEGER, lookup=True, range=True, enable_hnsw=False),
 }
 
 
@@ -125,6 +136,27 @@ class QdrantServerIndex:
         for key, schema in _PAYLOAD_INDEXES.items():
             if key not in info.payload_schema:
                 self._client.create_payload_index(self.collection, key, schema, wait=True)
+        if info.config.optimizer_config.indexing_threshold == 0:  # a bulk load did not finish
+            self._set_indexing_threshold(INDEXING_THRESHOLD_KB)
+
+    def _set_indexing_threshold(self, kilobytes: int) -> None:
+        self._client.update_collection(
+            self.collection, optimizers_config=models.OptimizersConfigDiff(indexing_threshold=kilobytes)
+        )
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Defer HNSW building while a large write runs; the server builds it once afterwards."""
+        with self._translated():
+            self._set_indexing_threshold(0)
+        try:
+            yield
+        finally:
+            try:
+                with self._translated():
+                    self._set_indexing_threshold(INDEXING_THRESHOLD_KB)
+            except StoreUnavailable:  # the next open turns it back on
+                log.warning("could not turn indexing back on for Qdrant collection %r", self.collection)
 
     def _meta(self) -> dict[str, Any]:
         return {"format": FORMAT, "dim": self.dim, "model_name": self.model_name}
@@ -179,7 +211,8 @@ class QdrantServerIndex:
         with self._translated():
             for start in range(0, len(records), _BATCH):
                 batch = records[start : start + _BATCH]
-                self._client.upsert(self.collection, points=batch, wait=True)
+                last = start + _BATCH >= len(records)
+                self._client.upsert(self.collection, points=batch, wait=last)
 
     def delete(self, node_ids: Sequence[str]) -> None:
         if not node_ids:
@@ -217,7 +250,7 @@ class QdrantServerIndex:
         with self._translated():
             while True:
                 records, offset = self._client.scroll(
-                    self.collection, limit=_BATCH, offset=offset, with_payload=[NODE_ID_KEY]
+                    self.collection, limit=_SCROLL, offset=offset, with_payload=[NODE_ID_KEY]
                 )
                 found.update(r.payload[NODE_ID_KEY] for r in records if r.payload)
                 if offset is None:

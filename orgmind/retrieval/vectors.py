@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
@@ -189,6 +190,11 @@ class VectorIndex(Protocol):
         """Flush, then record durably that the index agrees with a graph of ``searchable``
         searchable records, for the next open only (a no-op for a shared index). Call it right
         before ``close``, with nothing written in between."""
+        ...
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Around a large write: defer building search structures until it ends, where the
+        backend would otherwise rebuild them as the data grows (a no-op elsewhere)."""
         ...
 
     def close(self) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orgmind.errors import AuthenticationFailed, StoreUnavailable
+from orgmind.graph import neo4j as neo4j_graph
 from orgmind.graph.neo4j import Neo4jGraphStore
-from orgmind.models import Decision, Venture
+from orgmind.models import Decision, NodeLabel, Venture
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URL, NEO4J_USER, open_neo4j
 
 pytestmark = pytest.mark.neo4j
@@ -61,3 +63,18 @@ def test_schema_setup_is_idempotent_and_properties_are_queryable() -> None:
     assert "orgmind_node_id" in constraints[0]["names"]
     first.close()
     second.close()
+
+
+def test_scan_reads_page_by_page_in_time_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(neo4j_graph, "_SCAN_PAGE", 3)
+    store = open_neo4j()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    days = [5, 1, 7, 3, 0, 6, 2, 4]  # written out of time order
+    store.upsert([Venture(id="v", name="V", created_at=start)] + [
+        Decision(id=f"d{day}", venture_id="v", role="cto", kind="hiring", title=f"T{day}",
+                 made_at=start + timedelta(days=day + 1))
+        for day in days
+    ])
+    assert [n.id for n in store.scan(labels=[NodeLabel.DECISION])] == [f"d{day}" for day in range(8)]
+    assert [n.id for n in store.scan(venture_id="v")] == ["v"] + [f"d{day}" for day in range(8)]
+    store.close()

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 from orgmind.errors import AuthenticationFailed, IndexMismatch, InvalidRecord, StoreLocked, StoreUnavailable
-from orgmind.retrieval import edge_index
+from orgmind.retrieval import edge_index, qdrant_server
 from orgmind.retrieval.edge_index import EdgeVectorIndex
 from orgmind.retrieval.qdrant_server import QdrantServerIndex
 from tests import servers
@@ -485,3 +485,31 @@ def test_wrong_api_key_raises_authentication_failed() -> None:
         pytest.skip("the test Qdrant server has no API key to get wrong")
     with pytest.raises(AuthenticationFailed, match="refused the credentials"):
         QdrantServerIndex.from_url(url, "not-the-key", servers.fresh_collection(), DIM, MODEL)
+
+
+@pytest.mark.qdrant_server
+def test_bulk_load_defers_indexing_then_turns_it_back_on() -> None:
+    collection = servers.fresh_collection()
+    client = QdrantClient(url=servers.qdrant_url(), api_key=servers.QDRANT_API_KEY, check_compatibility=False)
+
+    def threshold() -> int | None:
+        return client.get_collection(collection).config.optimizer_config.indexing_threshold
+
+    index = QdrantServerIndex.from_url(servers.qdrant_url(), servers.QDRANT_API_KEY, collection, DIM, MODEL)
+    try:
+        with index.bulk_load():
+            assert threshold() == 0
+            index.upsert(make_points(300))
+        assert threshold() == qdrant_server.INDEXING_THRESHOLD_KB
+        assert index.count() == 300  # every chunk applied once the last one is
+        with pytest.raises(RuntimeError), index.bulk_load():
+            raise RuntimeError("the import failed")
+        assert threshold() == qdrant_server.INDEXING_THRESHOLD_KB
+        client.update_collection(collection, optimizers_config=models.OptimizersConfigDiff(indexing_threshold=0))
+        index.close()
+        index = QdrantServerIndex.from_url(servers.qdrant_url(), servers.QDRANT_API_KEY, collection, DIM, MODEL)
+        assert threshold() == qdrant_server.INDEXING_THRESHOLD_KB  # a bulk load cut short is undone on open
+    finally:
+        index.close()
+        client.close()
+        servers.drop_collection(collection)
