@@ -25,7 +25,7 @@ def held_model(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> tuple[lis
     """The model's calls (texts per call); the first call waits for ``release`` after setting ``entered``."""
     calls: list[int] = []
     entered, release = threading.Event(), threading.Event()
-    encode: Callable[..., Any] = embedder._model.encode
+    encode: Callable[..., Any] = embedder._encode  # the one model call, on either backend
 
     def wrapper(texts: list[str], *args: Any, **kwargs: Any) -> Any:
         calls.append(len(texts))
@@ -34,7 +34,7 @@ def held_model(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> tuple[lis
             release.wait(30)
         return encode(texts, *args, **kwargs)
 
-    monkeypatch.setattr(embedder._model, "encode", wrapper)
+    monkeypatch.setattr(embedder, "_encode", wrapper)
     return calls, entered, release
 
 
