@@ -30,7 +30,7 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _PROBES = (
     "Raised the annual plan price to $49 after the Q3 churn review.",
     "ok",
-    "Caroline: I went to a LGBTQ support group yesterday and it was so powerful.",
+    "Dana: the supplier call ran long, but we agreed on net-60 terms at last.",
 )
 _MIN_COSINE = 1.0 - 1e-4
 """How close an export's vectors must come to sentence-transformers' on the probes to be used."""

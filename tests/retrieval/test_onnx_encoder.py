@@ -18,7 +18,7 @@ from orgmind.retrieval.onnx_encoder import _weights_key, load_onnx_encoder
 TEXTS = [
     "ok",
     "Raised the Team plan from $39 to $49/month after the Q3 win-rate review (ACME-42).",
-    "Caroline: I went to a LGBTQ support group yesterday and it was so powerful.",
+    "Dana: the supplier call ran long, but we agreed on net-60 terms at last.",
     "Ünïcödé — café, naïve, 東京, emoji 🚀 and tabs\tand newlines\nhere",
     " ".join(["a long record that runs past the model's 256-token window"] * 40),
 ]
