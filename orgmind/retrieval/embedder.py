@@ -149,10 +149,7 @@ class Embedder:
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """The embeddings of several search queries, those not cached in one model call (see
         ``embed_query``)."""
-        with self._queries_lock:
-            found = {text: self._queries[text] for text in texts if text in self._queries}
-            for text in found:
-                self._queries.move_to_end(text)
+        found = {text: vector for text in dict.fromkeys(texts) if (vector := self.cached_query(text)) is not None}
         missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
             encoded = self._encode(missing, len(missing), self._query_prompt)
