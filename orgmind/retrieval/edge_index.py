@@ -86,6 +86,7 @@ from orgmind.retrieval.vectors import (
     NODE_ID_KEY,
     VectorFilter,
     VectorHit,
+    best_first,
     VectorPoint,
     point_id,
     vector_values,
@@ -295,7 +296,7 @@ class EdgeVectorIndex:
             filter=None if flt is None else _edge_filter(flt),
             with_payload=True,
         )
-        return [VectorHit.from_stored(h.payload or {}, h.score) for h in self._shard.query(request)]
+        return best_first(VectorHit.from_stored(h.payload or {}, h.score) for h in self._shard.query(request))
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
         by_point = {point_id(n): n for n in node_ids}

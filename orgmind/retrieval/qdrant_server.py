@@ -40,6 +40,7 @@ from orgmind.retrieval.vectors import (
     NODE_ID_KEY,
     VectorFilter,
     VectorHit,
+    best_first,
     VectorPoint,
     point_id,
     vector_values,
@@ -234,7 +235,7 @@ class QdrantServerIndex:
                 limit=k,
                 with_payload=True,
             ).points
-        return [VectorHit.from_stored(h.payload or {}, h.score) for h in hits]
+        return best_first(VectorHit.from_stored(h.payload or {}, h.score) for h in hits)
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
         by_point = {point_id(n): n for n in node_ids}

@@ -13,7 +13,7 @@ makes ``upsert`` idempotent; the node id itself is kept in the payload under ``n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
@@ -105,6 +105,11 @@ class VectorHit:
         return cls(payload[NODE_ID_KEY], similarity, VectorPayload.from_dict(payload))
 
 
+def best_first(hits: Iterable[VectorHit]) -> list[VectorHit]:
+    """Hits by similarity, ties by node id: the order never depends on where an engine keeps a point."""
+    return sorted(hits, key=lambda hit: (-hit.similarity, hit.node_id))
+
+
 @dataclass(frozen=True)
 class VectorFilter:
     """Constraints on a search; all given constraints must hold.
@@ -158,7 +163,7 @@ class VectorIndex(Protocol):
     def search(
         self, vector: Sequence[float] | np.ndarray, k: int, flt: VectorFilter | None = None
     ) -> list[VectorHit]:
-        """The ``k`` points most similar to ``vector`` that pass ``flt``, best first."""
+        """The ``k`` points most similar to ``vector`` that pass ``flt``, best first (ties by node id)."""
         ...
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:

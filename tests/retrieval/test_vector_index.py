@@ -221,6 +221,17 @@ def test_search_matches_brute_force(loaded: VectorIndex, q: int) -> None:
     assert [h.similarity for h in hits] == pytest.approx([s for _, s in expected], abs=1e-5)
 
 
+def test_equal_similarities_come_in_node_id_order(opener: Opener) -> None:
+    index = opener()
+    twins = [replace(POINTS[0], node_id=f"twin-{c}") for c in "dbca"]
+    for twin in twins:  # one write each, in reverse id order, so no engine keeps them in id order
+        index.upsert([twin])
+        index.flush()
+    hits = index.search(POINTS[0].vector, 4)
+    assert [h.node_id for h in hits] == ["twin-a", "twin-b", "twin-c", "twin-d"]
+    assert len({h.similarity for h in hits}) == 1
+
+
 def test_hits_carry_the_stored_payload(loaded: VectorIndex) -> None:
     by_id = {p.node_id: p.payload for p in POINTS}
     for hit in loaded.search(QUERIES[0], 20):
