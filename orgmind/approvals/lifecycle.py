@@ -112,7 +112,9 @@ def gate_each(
     escalation_ids = [r.id for r in records if isinstance(r, Escalation)]
     if not decision_ids and not escalation_ids:
         return Gated(list(enumerate(records)), {})
-    stored = graph.get_many(decision_ids + escalation_ids)
+    found = graph.get_many(decision_ids + escalation_ids)
+    stored = _own(records, found)
+    decision_ids = [i for i in decision_ids if i in stored or i not in found]  # never another venture's
     refused: dict[int, InvalidRecord] = {}
     accepted: list[Escalation] = []  # new escalations of the batch that pass; stored ones never change
     for position, record in enumerate(records):
@@ -142,6 +144,17 @@ def gate_each(
             continue
         written.extend((position, node) for node in nodes)
     return Gated(written, refused, _as_read(stored, escalations, new_ids))
+
+
+def _own(records: Sequence[Node], stored: dict[str, Node]) -> dict[str, Node]:
+    """The stored nodes of the same kind and venture as the batch's record of that id.
+
+    A node of another venture (or kind) is never read for gating: its status and escalations
+    are that venture's, and the write of a record that takes its id fails with ``IdConflict``.
+    """
+    incoming = {r.id: r for r in records if isinstance(r, (Decision, Escalation))}
+    return {i: node for i, node in stored.items()
+            if type(node) is type(incoming[i]) and node.owner_venture == incoming[i].owner_venture}
 
 
 def pending_approvals(graph: GraphStore, venture: str | None = None) -> list[tuple[Escalation, Decision]]:

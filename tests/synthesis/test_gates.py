@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from orgmind.core.store import Store
-from orgmind.errors import Conflict, InvalidArgument, InvalidRecord, NotFound
+from orgmind.errors import Conflict, IdConflict, InvalidArgument, InvalidRecord, NotFound
 from orgmind.graph.sqlite import SqliteGraphStore
 from orgmind.models import Decision, DecisionStatus, Escalation, EscalationStatus, Node, NodeLabel, Venture
 from orgmind.approvals.lifecycle import escalation_id, gate_decisions, pending_approvals, resolve
@@ -137,6 +137,16 @@ def test_cannot_execute_before_approval(graph: SqliteGraphStore) -> None:
         assert "gate new_dependency" in caught.value.reason and "escalation esc-d1" in caught.value.reason
     assert graph.get("d2") is None  # nothing of the batch was written
     assert stored(graph, "d1").status == DecisionStatus.PENDING_APPROVAL
+
+
+def test_an_id_of_another_venture_reveals_nothing_of_its_gating(graph: SqliteGraphStore) -> None:
+    record(graph, decision("vendor"))  # held in v1, escalation esc-d1 pending
+    for status in (DecisionStatus.EXECUTED, DecisionStatus.APPROVED, DecisionStatus.REJECTED):
+        taken = decision("hiring", venture="v2", status=status)
+        with pytest.raises(IdConflict) as caught:
+            record(graph, taken)
+        assert "esc-d1" not in str(caught.value) and "pending" not in str(caught.value)
+    assert stored(graph, "d1").venture_id == "v1" and stored(graph, "d1").status == DecisionStatus.PENDING_APPROVAL
 
 
 def test_approve_then_execute(graph: SqliteGraphStore) -> None:
