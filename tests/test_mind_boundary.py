@@ -107,14 +107,16 @@ def test_an_id_conflict_does_not_name_the_owning_venture(mind: OrgMind) -> None:
     assert "pattern-co" not in str(caught.value)
 
 
-def test_patterns_list_no_insight_of_a_patterns_venture(mind: OrgMind, home: Path) -> None:
+def test_patterns_name_no_venture_or_insight_of_a_patterns_venture(mind: OrgMind, home: Path) -> None:
     [pattern] = mind.list_patterns("hiring")
-    assert pattern.insight_ids == ["i-open"]
-    assert mind.platform_knowledge("hiring").patterns[0].insight_ids == ["i-open"]
+    assert (pattern.venture_ids, pattern.insight_ids, pattern.support) == (["open-co"], ["i-open"], 4)
+    [known] = mind.platform_knowledge("hiring").patterns
+    assert (known.venture_ids, known.insight_ids) == (["open-co"], ["i-open"])
     for command in (["patterns", "--json"], ["ask", "kind", "hiring", "--json"]):
         result = CliRunner().invoke(app, ["--home", str(home), *command])
         assert result.exit_code == 0, result.output
         assert "i-open" in result.stdout and "i-secret" not in result.stdout
+        assert "open-co" in result.stdout and "pattern-co" not in result.stdout
 
 
 def test_service_stats_and_approvals_show_only_the_keys_ventures(mind: OrgMind) -> None:

@@ -95,11 +95,16 @@ def stored_patterns(graph: GraphStore, kind: str | None = None) -> list[Pattern]
 
 
 def shareable(graph: GraphStore, patterns: Sequence[Pattern]) -> list[Pattern]:
-    """Patterns with only the insight ids of ventures sharing ``open``."""
+    """Patterns naming only ventures sharing ``open`` and their insights.
+
+    A venture that shares only ``patterns`` lends its outcomes to a pattern's statistics (its
+    support, effect and the count of ventures in its text), never its name or its records' ids.
+    """
     insights = graph.get_many(sorted({i for p in patterns for i in p.insight_ids}))
     open_ventures = {v.id for v in sharing_ventures(graph, [Sharing.OPEN.value])}
     shown = {i for i, node in insights.items() if node.owner_venture in open_ventures}
-    return [p.model_copy(update={"insight_ids": [i for i in p.insight_ids if i in shown]}) for p in patterns]
+    return [p.model_copy(update={"venture_ids": [v for v in p.venture_ids if v in open_ventures],
+                                 "insight_ids": [i for i in p.insight_ids if i in shown]}) for p in patterns]
 
 
 def norm_option(option: str | None) -> str:
