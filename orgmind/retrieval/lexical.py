@@ -25,6 +25,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
 from orgmind.errors import InvalidRecord
+from orgmind.retrieval.vectors import VectorFilter
 
 __all__ = ["LexicalDoc", "LexicalIndex", "analyze"]
 
@@ -281,25 +282,14 @@ class LexicalIndex:
         with self._lock:
             return len(self._entries)
 
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        *,
-        venture_ids: Collection[str] | None = None,
-        labels: Collection[str] | None = None,
-        kinds: Collection[str] | None = None,
-        roles: Collection[str] | None = None,
-        since_ts: int | None = None,
-        until_ts: int | None = None,
-        exclude_ids: Collection[str] | None = None,
-    ) -> list[tuple[str, float]]:
-        """The best ``k`` documents matching ``query`` as ``(node_id, bm25_score)``, best first.
+    def search(self, query: str, k: int = 10, flt: VectorFilter | None = None) -> list[tuple[str, float]]:
+        """The best ``k`` documents matching ``query`` and ``flt`` as ``(node_id, bm25_score)``, best first.
 
-        Only documents sharing a term with the query are returned. A filter given as ``None`` is
-        not applied; otherwise a document must have one of its values (an empty collection
-        matches nothing). ``since_ts`` is inclusive and ``until_ts`` exclusive.
+        Only documents sharing a term with the query are returned. The filter means what it
+        means to the vector indexes (``VectorFilter``): ``None`` fields are not applied, an empty
+        list matches nothing, ``since_ts`` is inclusive and ``until_ts`` exclusive.
         """
+        flt = flt or VectorFilter()
         if k <= 0:
             return []
         terms = analyze(query)
@@ -310,9 +300,8 @@ class LexicalIndex:
             recent = [self._entries[node_id] for node_id in changed if node_id in self._entries]
         if snapshot is None or not term_ids:
             return []
-        filters = (venture_ids, labels, kinds, roles, since_ts, until_ts, exclude_ids)
-        found = self._search_snapshot(snapshot, term_ids, k, changed, *filters)
-        recent = [(doc, terms) for doc, terms in recent if terms.size and _passes(doc, *filters)]
+        found = self._search_snapshot(snapshot, term_ids, k, changed, flt)
+        recent = [(doc, terms) for doc, terms in recent if terms.size and _passes(doc, flt)]
         if recent:
             scores = snapshot.score_recent(recent, term_ids)
             found += [(doc.node_id, float(score)) for (doc, _), score in zip(recent, scores, strict=True) if score > 0]
@@ -325,28 +314,22 @@ class LexicalIndex:
         term_ids: list[int],
         k: int,
         changed: list[str],
-        venture_ids: Collection[str] | None,
-        labels: Collection[str] | None,
-        kinds: Collection[str] | None,
-        roles: Collection[str] | None,
-        since_ts: int | None,
-        until_ts: int | None,
-        exclude_ids: Collection[str] | None,
+        flt: VectorFilter,
     ) -> list[tuple[str, float]]:
         """The snapshot's best ``k`` for the query, leaving out documents changed since it was built."""
         term_ids = [term for term in term_ids if term < snapshot.bm25.term_idf.size]  # newer terms: not in it
         if not term_ids:
             return []
-        rows, scores = snapshot.scores_within(term_ids, venture_ids)
+        rows, scores = snapshot.scores_within(term_ids, flt.venture_ids)
         keep = np.ones(rows.size, dtype=bool)
-        for name, values in zip(_FILTERED[1:], (labels, kinds, roles), strict=True):
+        for name, values in zip(_FILTERED[1:], (flt.labels, flt.kinds, flt.roles), strict=True):
             if values is not None:
                 keep &= snapshot.allowed(rows, name, values)
-        if since_ts is not None:
-            keep &= snapshot.ts[rows] >= since_ts
-        if until_ts is not None:
-            keep &= snapshot.ts[rows] < until_ts
-        hidden = [*(exclude_ids or ()), *changed]
+        if flt.since_ts is not None:
+            keep &= snapshot.ts[rows] >= flt.since_ts
+        if flt.until_ts is not None:
+            keep &= snapshot.ts[rows] < flt.until_ts
+        hidden = [*(flt.exclude_ids or ()), *changed]
         if hidden:
             keep &= ~np.isin(rows, [snapshot.rows[i] for i in hidden if i in snapshot.rows])
         rows, scores = rows[keep], scores[keep]
@@ -387,23 +370,14 @@ class LexicalIndex:
 
 
 
-def _passes(
-    doc: LexicalDoc,
-    venture_ids: Collection[str] | None,
-    labels: Collection[str] | None,
-    kinds: Collection[str] | None,
-    roles: Collection[str] | None,
-    since_ts: int | None,
-    until_ts: int | None,
-    exclude_ids: Collection[str] | None,
-) -> bool:
-    """Whether ``doc`` passes the search filters (as the snapshot applies them to its rows)."""
-    for value, allowed in zip((doc.venture_id, doc.label, doc.kind, doc.role), (venture_ids, labels, kinds, roles),
-                              strict=True):
+def _passes(doc: LexicalDoc, flt: VectorFilter) -> bool:
+    """Whether ``doc`` passes ``flt`` (as the snapshot applies it to its rows)."""
+    for value, allowed in zip((doc.venture_id, doc.label, doc.kind, doc.role),
+                              (flt.venture_ids, flt.labels, flt.kinds, flt.roles), strict=True):
         if allowed is not None and value not in allowed:
             return False
-    if since_ts is not None and doc.ts < since_ts:
+    if flt.since_ts is not None and doc.ts < flt.since_ts:
         return False
-    if until_ts is not None and doc.ts >= until_ts:
+    if flt.until_ts is not None and doc.ts >= flt.until_ts:
         return False
-    return not (exclude_ids and doc.node_id in exclude_ids)
+    return not (flt.exclude_ids and doc.node_id in flt.exclude_ids)

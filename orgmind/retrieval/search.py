@@ -73,10 +73,7 @@ class HybridSearch:
             dense = [(h.node_id, h.similarity) for h in self.index.vectors.search(query_vector, pool, flt)]
         lexical = []
         if request.lexical:
-            lexical = self.index.lexical.search(
-                request.query, pool, venture_ids=flt.venture_ids, labels=flt.labels, kinds=flt.kinds,
-                roles=flt.roles, since_ts=flt.since_ts, until_ts=flt.until_ts, exclude_ids=flt.exclude_ids,
-            )
+            lexical = self.index.lexical.search(request.query, pool, flt)
         lexical_weight = lexical_weight_for(dense_spread([s for _, s in dense]), self.weights)
         candidates = fuse(dense, lexical, self.weights.rrf_k, lexical_weight)
         now = request.now or utc_now()

@@ -9,6 +9,7 @@ import pytest
 
 from orgmind.errors import InvalidRecord
 from orgmind.retrieval.lexical import LexicalDoc, LexicalIndex, analyze
+from orgmind.retrieval.vectors import VectorFilter
 
 T0 = 1_700_000_000_000_000
 
@@ -93,21 +94,21 @@ def test_scores_are_bm25s_lucene_scores() -> None:
 def test_filters(index: LexicalIndex) -> None:
     query = "price pricing acme churn revenue coffee"
     assert set(ids(index.search(query, 10))) == {"d1", "d2", "d3", "o1", "x1"}
-    assert set(ids(index.search(query, 10, venture_ids=["v2"]))) == {"o1"}
-    assert set(ids(index.search(query, 10, labels=["Decision", "Observation"]))) == {"d1", "d2", "d3", "x1"}
-    assert set(ids(index.search(query, 10, kinds=["pricing"]))) == {"d1"}
-    assert set(ids(index.search(query, 10, roles=["cfo"]))) == {"d1", "d3"}
-    assert set(ids(index.search(query, 10, since_ts=T0 + 10, until_ts=T0 + 30))) == {"d3", "o1"}
-    assert set(ids(index.search(query, 10, exclude_ids=["d1", "nope"]))) == {"d2", "d3", "o1", "x1"}
-    assert ids(index.search(query, 10, venture_ids=[])) == []
-    assert ids(index.search(query, 10, venture_ids=["unknown"])) == []
+    assert set(ids(index.search(query, 10, VectorFilter(venture_ids=["v2"])))) == {"o1"}
+    assert set(ids(index.search(query, 10, VectorFilter(labels=["Decision", "Observation"])))) == {"d1", "d2", "d3", "x1"}
+    assert set(ids(index.search(query, 10, VectorFilter(kinds=["pricing"])))) == {"d1"}
+    assert set(ids(index.search(query, 10, VectorFilter(roles=["cfo"])))) == {"d1", "d3"}
+    assert set(ids(index.search(query, 10, VectorFilter(since_ts=T0 + 10, until_ts=T0 + 30)))) == {"d3", "o1"}
+    assert set(ids(index.search(query, 10, VectorFilter(exclude_ids=["d1", "nope"])))) == {"d2", "d3", "o1", "x1"}
+    assert ids(index.search(query, 10, VectorFilter(venture_ids=[]))) == []
+    assert ids(index.search(query, 10, VectorFilter(venture_ids=["unknown"]))) == []
 
 
 def test_filter_applies_before_top_k() -> None:
     lexical = LexicalIndex()
     lexical.upsert(doc(f"a{i}", "pricing pricing pricing", venture="a") for i in range(200))
     lexical.upsert([doc("b1", "a long text where pricing appears only once among many other words", "b")])
-    assert ids(lexical.search("pricing", 5, venture_ids=["b"])) == ["b1"]
+    assert ids(lexical.search("pricing", 5, VectorFilter(venture_ids=["b"]))) == ["b1"]
     assert "b1" not in ids(lexical.search("pricing", 5))
 
 
@@ -119,7 +120,7 @@ def test_upsert_is_idempotent_and_replaces(index: LexicalIndex) -> None:
     assert index.count() == 5
     assert "d1" not in ids(index.search("ACME-42", 10))
     assert ids(index.search("zeta-7", 10)) == ["d1"]
-    assert ids(index.search("zeta", 10, roles=["cfo"])) == []  # the payload was replaced too
+    assert ids(index.search("zeta", 10, VectorFilter(roles=["cfo"]))) == []  # the payload was replaced too
 
 
 def test_delete(index: LexicalIndex) -> None:
@@ -162,7 +163,7 @@ def test_writes_after_the_snapshot_are_searchable_at_once_with_rebuilt_scores() 
     # the same scores, but for the statistics a rebuild would refresh
     assert [score for _, score in got[:5]] == pytest.approx([score for _, score in want[:5]], rel=0.15)
     assert dict(got)["d52"] == pytest.approx(dict(want)["d52"], rel=0.15)
-    assert ids(streamed.search("pricing", 60, venture_ids=["elsewhere"])) == []
+    assert ids(streamed.search("pricing", 60, VectorFilter(venture_ids=["elsewhere"]))) == []
 
 
 def test_the_snapshot_is_rebuilt_once_the_changes_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
