@@ -2,10 +2,14 @@
 
 The ONNX graph is exported from the bundled all-MiniLM-L6-v2 weights on this machine (never
 downloaded), the first time a process needs it, and cached outside the project under
-``$XDG_CACHE_HOME/orgmind/onnx`` (``~/.cache`` by default), keyed by the weights file. A fresh
-export is checked against sentence-transformers on a few probe texts before it is used; if
-onnx or onnxruntime is missing, the export fails or the check does, :func:`load_onnx_encoder`
-returns None and the embedder keeps using sentence-transformers.
+``$XDG_CACHE_HOME/orgmind/onnx`` (``~/.cache`` by default), keyed by the weights file. The export
+is fused by ONNX Runtime's transformer optimiser (one Attention, SkipLayerNormalization and
+BiasGelu kernel where the plain graph runs a dozen small operators); that graph is named after the
+onnxruntime version that fused it, so an upgrade fuses afresh. A fresh graph is checked against
+sentence-transformers on a few probe texts before it is used. If the fusion fails or its graph
+disagrees, the plain export is used instead; if onnx or onnxruntime is missing, or the plain
+export fails or disagrees too, :func:`load_onnx_encoder` returns None and the embedder keeps
+using sentence-transformers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,9 +37,14 @@ _PROBES = (
     "Raised the annual plan price to $49 after the Q3 churn review.",
     "ok",
     "Dana: the supplier call ran long, but we agreed on net-60 terms at last.",
+    " ".join(["The pilot customer renewed for a second year and asked for a shared roadmap."] * 12),
 )
 _MIN_COSINE = 1.0 - 1e-4
-"""How close an export's vectors must come to sentence-transformers' on the probes to be used."""
+"""How close a graph's vectors must come to sentence-transformers' on the probes to be used."""
+_BATCH_TOKENS = 768
+"""At most this many token positions (texts x longest text) go through the model in one call."""
+
+_Make = Callable[["SentenceTransformer", Path], None]
 
 
 class OnnxEncoder:
@@ -45,28 +56,58 @@ class OnnxEncoder:
         self._max_length = max_length
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """Embeddings of ``texts`` in their order; batches group texts of similar length."""
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+        """Embeddings of ``texts`` in their order.
+
+        The texts are tokenised once, sorted by token count and cut into batches of at most
+        ``batch_size`` texts and :data:`_BATCH_TOKENS` padded positions, so little padding is run.
+        """
+        encoded = self._tokenizer(texts, truncation=True, max_length=self._max_length)
+        tokens: list[list[int]] = encoded["input_ids"]
+        types: list[list[int]] = encoded.get("token_type_ids") or [[0] * len(row) for row in tokens]
         out = np.empty((len(texts), 0), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            vectors = self._encode_batch([texts[i] for i in rows])
+        for rows in _batches([len(row) for row in tokens], batch_size):
+            vectors = self._encode_batch([tokens[i] for i in rows], [types[i] for i in rows])
             if out.shape[1] == 0:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encoded = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
-        )
-        feed = {name: np.asarray(encoded[name], dtype=np.int64) for name in _INPUTS}
+    def _encode_batch(self, tokens: list[list[int]], types: list[list[int]]) -> np.ndarray:
+        width = max(len(row) for row in tokens)
+        mask = np.zeros((len(tokens), width), dtype=np.int64)
+        for i, row in enumerate(tokens):
+            mask[i, : len(row)] = 1
+        feed = {
+            "input_ids": _padded(tokens, width, int(self._tokenizer.pad_token_id or 0)),
+            "attention_mask": mask,
+            "token_type_ids": _padded(types, width, 0),
+        }
         hidden: np.ndarray = self._session.run(None, feed)[0]
-        mask = feed["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
         return unit
+
+
+def _batches(lengths: list[int], batch_size: int) -> Iterator[list[int]]:
+    """Indices of texts, longest first, in batches within ``batch_size`` texts and the token budget."""
+    batch: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        if batch and (len(batch) >= batch_size or (len(batch) + 1) * lengths[batch[0]] > _BATCH_TOKENS):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
+def _padded(rows: list[list[int]], width: int, pad: int) -> np.ndarray:
+    """``rows`` right-padded with ``pad`` to ``width`` columns."""
+    out = np.full((len(rows), width), pad, dtype=np.int64)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out
 
 
 def load_onnx_encoder(model: SentenceTransformer, weights: Path, threads: int) -> OnnxEncoder | None:
@@ -80,23 +121,31 @@ def load_onnx_encoder(model: SentenceTransformer, weights: Path, threads: int) -
     except ImportError:
         log.info("onnxruntime is not installed; embedding with sentence-transformers")
         return None
-    path = _cache_dir() / _weights_key(weights) / "model.onnx"
+    folder = _cache_dir() / _weights_key(weights)
+    fused = folder / f"model-fused-ort{onnxruntime.__version__}.onnx"
+    return _encoder(model, fused, _export_fused, threads) or _encoder(model, folder / "model.onnx", _export, threads)
+
+
+def _encoder(model: SentenceTransformer, path: Path, make: _Make, threads: int) -> OnnxEncoder | None:
+    """An encoder on the graph at ``path``, made by ``make`` if it is not cached and then checked."""
+    import onnxruntime
+
     fresh = not path.is_file()
     try:
         if fresh:
-            _export(model, path)
+            make(model, path)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see embedder._prefer_passive_waits
         session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001 - any failure leaves the sentence-transformers path in place
-        log.warning("no ONNX model for %s (%s); embedding with sentence-transformers", weights.parent, exc)
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the next way of embedding in place
+        log.warning("no ONNX graph %s (%s: %s)", path.name, type(exc).__name__, exc)
         return None
     encoder = OnnxEncoder(session, model.tokenizer, int(model.max_seq_length or 512))
     if fresh and not _agrees(encoder, model):
         path.unlink(missing_ok=True)
-        log.warning("the ONNX export of %s disagrees with sentence-transformers; not used", weights.parent)
+        log.warning("the ONNX graph %s disagrees with sentence-transformers; not used", path.name)
         return None
     return encoder
 
@@ -118,7 +167,31 @@ def _weights_key(weights: Path) -> str:
 
 
 def _export(model: SentenceTransformer, path: Path) -> None:
-    """Export the transformer to ``path`` (atomically: a half-written file is never left there)."""
+    """Export the transformer to ``path``."""
+    graph = _exported(model)
+    _write_atomically(path, graph)
+    log.info("exported %s to %s", type(model[0].auto_model).__name__, path)
+
+
+def _export_fused(model: SentenceTransformer, path: Path) -> None:
+    """Export the transformer and fuse it with ONNX Runtime's transformer optimiser into ``path``."""
+    import onnx
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = cast(Any, model[0].auto_model).config
+    fused = optimize_model(
+        onnx.load_from_string(_exported(model)), model_type="bert", num_heads=int(config.num_attention_heads),
+        hidden_size=int(config.hidden_size), opt_level=0, use_gpu=False,
+    )
+    counts = fused.get_fused_operator_statistics()
+    if not counts.get("Attention"):
+        raise RuntimeError(f"the optimiser fused no attention ({counts})")
+    _write_atomically(path, fused.model.SerializeToString())
+    log.info("exported and fused %s to %s", type(model[0].auto_model).__name__, path)
+
+
+def _exported(model: SentenceTransformer) -> bytes:
+    """The transformer's ONNX graph (inputs ``_INPUTS``, output ``last_hidden_state``), exported here."""
     import torch
 
     class _LastHiddenState(torch.nn.Module):
@@ -134,24 +207,48 @@ def _export(model: SentenceTransformer, path: Path) -> None:
             return hidden
 
     transformer = cast(torch.nn.Module, model[0].auto_model)
-    wrapper = _LastHiddenState(transformer).eval()
     sample = model.tokenizer(list(_PROBES[:2]), padding=True, return_tensors="pt")
     axes = {"batch": 0, "tokens": 1}
     dynamic = {name: {i: n for n, i in axes.items()} for name in (*_INPUTS, "last_hidden_state")}
+    with tempfile.TemporaryDirectory(prefix="orgmind-onnx-") as scratch:
+        graph = Path(scratch) / "model.onnx"
+        with _eager_attention(transformer), torch.no_grad():
+            torch.onnx.export(
+                _LastHiddenState(transformer).eval(), tuple(sample[name] for name in _INPUTS), str(graph),
+                input_names=list(_INPUTS), output_names=["last_hidden_state"], dynamic_axes=dynamic,
+                opset_version=17, dynamo=False,
+            )
+        return graph.read_bytes()
+
+
+@contextmanager
+def _eager_attention(transformer: Any) -> Iterator[None]:
+    """Trace attention as plain matrix products (the form the optimiser fuses); the same arithmetic.
+
+    A transformers release without ``set_attn_implementation`` traces the model as loaded.
+    """
+    switch = getattr(transformer, "set_attn_implementation", None)
+    if switch is None:
+        yield
+        return
+    chosen = transformer.config._attn_implementation
+    switch("eager")
+    try:
+        yield
+    finally:
+        switch(chosen)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` so that a half-written file is never left there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".onnx.part", delete=False) as part:
         partial = Path(part.name)
     try:
-        with torch.no_grad():
-            torch.onnx.export(
-                wrapper, tuple(sample[name] for name in _INPUTS), str(partial),
-                input_names=list(_INPUTS), output_names=["last_hidden_state"], dynamic_axes=dynamic,
-                opset_version=17, dynamo=False,
-            )
+        partial.write_bytes(content)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    log.info("exported %s to %s", type(model[0].auto_model).__name__, path)
 
 
 def _agrees(encoder: OnnxEncoder, model: SentenceTransformer) -> bool:
