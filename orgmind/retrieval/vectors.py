@@ -133,6 +133,18 @@ class VectorFilter:
     def matches_nothing(self) -> bool:
         return any(not values for _, values in self.keyword_constraints())
 
+    def admits(self, payload: dict[str, Any]) -> bool:
+        """Whether a point with this stored payload passes the filter (as the backends apply it)."""
+        for key, values in self.keyword_constraints():
+            if payload.get(key) not in values:  # a null field never matches a list
+                return False
+        ts = payload.get("ts")
+        if self.since_ts is not None and (ts is None or ts < self.since_ts):
+            return False
+        if self.until_ts is not None and (ts is None or ts >= self.until_ts):
+            return False
+        return not (self.exclude_ids and payload.get(NODE_ID_KEY) in self.exclude_ids)
+
 
 class VectorIndex(Protocol):
     """A cosine vector index over graph nodes."""
