@@ -341,6 +341,17 @@ class EdgeVectorIndex:
         records = self._shard.retrieve(list(by_point), False, True)
         return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
 
+    def similarities(self, vector: Sequence[float] | np.ndarray, node_ids: Sequence[str]) -> dict[str, float]:
+        by_point = {point_id(n): n for n in node_ids}
+        if not by_point:
+            return {}
+        request = QueryRequest(
+            limit=len(by_point),
+            query=Query.Nearest(vector_values(vector, self.dim)),
+            filter=Filter(must=[HasIdCondition(set(by_point))]),
+        )
+        return {by_point[str(h.id)]: h.score for h in self._shard.query(request)}
+
     def ids(self) -> set[str]:
         found: set[str] = set()
         offset = None

@@ -283,6 +283,16 @@ def test_get_vectors_returns_unit_vectors(loaded: VectorIndex) -> None:
     assert loaded.get_vectors([]) == {}
 
 
+def test_similarities_are_the_cosines_of_the_stored_vectors(loaded: VectorIndex) -> None:
+    wanted = [POINTS[i].node_id for i in (3, 50, 77, 599)]
+    found = loaded.similarities(QUERIES[1], [*wanted, "never-stored"])
+    assert set(found) == set(wanted)
+    for node_id in wanted:
+        stored = next(p.vector for p in POINTS if p.node_id == node_id)
+        assert found[node_id] == pytest.approx(float(unit(np.asarray(stored)) @ unit(QUERIES[1])), abs=1e-5)
+    assert loaded.similarities(QUERIES[1], []) == {}
+
+
 def test_empty_index(opener: Opener) -> None:
     index = opener()
     assert index.count() == 0
