@@ -163,9 +163,8 @@ class ContextInjector:
         if not task or not node_ids:
             return [0.0] * len(node_ids)
         index = self.search.index
-        vectors = index.vectors.get_vectors(list(node_ids))
-        query = index.queries.embed(task)
-        return [float(vectors[i] @ query) if i in vectors else 0.0 for i in node_ids]
+        found = index.vectors.similarities(index.queries.embed(task), list(node_ids))
+        return [found.get(i, 0.0) for i in node_ids]
 
     def _open_items(self, venture: str, role: str, now: datetime) -> list[BriefLine]:
         lines = []

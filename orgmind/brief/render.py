@@ -37,7 +37,9 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def one_line(text: str) -> str:
     """``text`` as one line: control, format and separator characters (newlines, tabs, U+2028,
     bidirectional overrides) become spaces, runs of spaces one space."""
-    if text.isascii():  # the common case: in ASCII those categories are the controls and the space
+    if text.isprintable():  # the common case: no such character but the ASCII space
+        cleaned = text
+    elif text.isascii():  # in ASCII those categories are the controls and the space
         cleaned = _ASCII_CONTROL.sub(" ", text)
     else:
         cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)

@@ -245,6 +245,19 @@ class QdrantServerIndex:
             )
         return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
 
+    def similarities(self, vector: Sequence[float] | np.ndarray, node_ids: Sequence[str]) -> dict[str, float]:
+        by_point = {point_id(n): n for n in node_ids}
+        if not by_point:
+            return {}
+        with self._translated():
+            hits = self._client.query_points(
+                self.collection,
+                query=vector_values(vector, self.dim),
+                query_filter=models.Filter(must=[models.HasIdCondition(has_id=list(by_point))]),
+                limit=len(by_point),
+            ).points
+        return {by_point[str(h.id)]: h.score for h in hits}
+
     def ids(self) -> set[str]:
         found: set[str] = set()
         offset: models.ExtendedPointId | None = None

@@ -130,6 +130,21 @@ def rerank(
         )
 
 
+def mmr_reachable(candidates: Sequence[Candidate], k: int, mmr_lambda: float) -> list[Candidate]:
+    """The candidates ``mmr_order`` could pick in ``k`` steps; it picks the same from them alone.
+
+    A step's value is ``mmr_lambda * score`` less at most ``1 - mmr_lambda`` (cosines are at
+    most 1), so a candidate scoring more than ``(1 - mmr_lambda) / mmr_lambda`` under the
+    ``k``-th best score is beaten at every step by one of the top ``k`` not yet picked, and is
+    never picked; nor does it change another's value. Leaving it out spares reading its vector.
+    """
+    if mmr_lambda <= 0 or len(candidates) <= k:
+        return list(candidates)
+    kth = sorted((c.score for c in candidates), reverse=True)[max(k, 1) - 1]
+    margin = (1 - mmr_lambda) / mmr_lambda * (1 + 1e-6)  # a cosine may round to just over 1
+    return [c for c in candidates if c.score >= kth - margin]
+
+
 def mmr_order(
     candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], k: int, mmr_lambda: float
 ) -> list[Candidate]:

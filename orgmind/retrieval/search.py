@@ -21,6 +21,7 @@ from orgmind.retrieval.ranking import (
     fuse,
     lexical_weight_for,
     mmr_order,
+    mmr_reachable,
     rerank,
 )
 from orgmind.retrieval.timeexpr import mentioned_periods, prefer_periods
@@ -93,8 +94,9 @@ class HybridSearch:
             {i: outcomes[i].score if i in outcomes else None for i in candidates},
             self.weights,
         )
-        vectors = self.index.vectors.get_vectors(sorted(candidates))
-        chosen = mmr_order(list(candidates.values()), vectors, request.k, self.weights.mmr_lambda)
+        reachable = mmr_reachable(list(candidates.values()), request.k, self.weights.mmr_lambda)
+        vectors = self.index.vectors.get_vectors(sorted(c.node_id for c in reachable))
+        chosen = mmr_order(reachable, vectors, request.k, self.weights.mmr_lambda)
         return [_hit(nodes[c.node_id], c, outcomes.get(c.node_id)) for c in chosen]
 
     def _spread(self, request: SearchRequest, candidates: dict[str, Candidate]) -> None:

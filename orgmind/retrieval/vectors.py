@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,8 +42,10 @@ KEYWORD_FIELDS = ("venture_id", "label", "kind", "role")
 _NAMESPACE = uuid.UUID("5d1c3b7e-8f0a-5b52-9a43-6f72676d696e")  # fixed forever: ids depend on it
 
 
+@lru_cache(maxsize=1 << 16)
 def point_id(node_id: str) -> str:
-    """The Qdrant point id of a node: a uuid5 of its id, stable across processes and versions."""
+    """The Qdrant point id of a node: a uuid5 of its id, stable across processes and versions
+    (memoised: searches map the same few thousand ids again and again)."""
     return str(uuid.uuid5(_NAMESPACE, node_id))
 
 
@@ -138,6 +141,18 @@ class VectorFilter:
     def matches_nothing(self) -> bool:
         return any(not values for _, values in self.keyword_constraints())
 
+    def admits(self, payload: dict[str, Any]) -> bool:
+        """Whether a point with this stored payload passes the filter (as the backends apply it)."""
+        for key, values in self.keyword_constraints():
+            if payload.get(key) not in values:  # a null field never matches a list
+                return False
+        ts = payload.get("ts")
+        if self.since_ts is not None and (ts is None or ts < self.since_ts):
+            return False
+        if self.until_ts is not None and (ts is None or ts >= self.until_ts):
+            return False
+        return not (self.exclude_ids and payload.get(NODE_ID_KEY) in self.exclude_ids)
+
 
 class VectorIndex(Protocol):
     """A cosine vector index over graph nodes."""
@@ -168,6 +183,11 @@ class VectorIndex(Protocol):
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored (unit-length) vectors of the given nodes; unknown ids are left out."""
+        ...
+
+    def similarities(self, vector: Sequence[float] | np.ndarray, node_ids: Sequence[str]) -> dict[str, float]:
+        """The cosine of ``vector`` with the stored vector of each given node; unknown ids are
+        left out. Scored inside the index: no vector is read out."""
         ...
 
     def ids(self) -> set[str]:

@@ -14,6 +14,7 @@ from orgmind.retrieval.ranking import (
     fuse,
     lexical_weight_for,
     mmr_order,
+    mmr_reachable,
     recency,
     rerank,
 )
@@ -106,3 +107,22 @@ def test_mmr_matches_the_one_at_a_time_definition(seed: int) -> None:
     fresh = lambda: [Candidate(i, score=float(s)) for i, s in zip(ids, scores, strict=True)]  # noqa: E731
     expected = _reference_mmr(fresh(), vectors, 15, 0.7)
     assert [c.node_id for c in mmr_order(fresh(), vectors, 15, 0.7)] == expected
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize(("k", "mmr_lambda"), [(1, 0.8), (4, 0.8), (10, 0.5), (10, 0.9), (6, 1.0)])
+def test_mmr_picks_the_same_from_the_reachable_candidates_alone(seed: int, k: int, mmr_lambda: float) -> None:
+    rng = np.random.default_rng(seed)
+    ids = [f"n{i:02d}" for i in range(60)]
+    centres = rng.standard_normal((5, 8))  # clusters of near-duplicates: redundancy near 1
+    raw = centres[rng.integers(0, 5, 60)] + 0.05 * rng.standard_normal((60, 8))
+    vectors = {i: v / np.linalg.norm(v) for i, v in zip(ids, raw, strict=True) if i != "n03"}
+    scores = (rng.random(60) * rng.choice([0.3, 1.5])).round(3)
+    fresh = lambda: [Candidate(i, score=float(s)) for i, s in zip(ids, scores, strict=True)]  # noqa: E731
+    reachable = mmr_reachable(fresh(), k, mmr_lambda)
+    assert len(reachable) < 60 or scores.max() - scores.min() <= (1 - mmr_lambda) / mmr_lambda
+    picked = mmr_order(reachable, {c.node_id: vectors[c.node_id] for c in reachable if c.node_id in vectors},
+                       k, mmr_lambda)
+    expected = mmr_order(fresh(), vectors, k, mmr_lambda)
+    assert [(c.node_id, c.mmr, c.max_similarity) for c in picked] == \
+        [(c.node_id, c.mmr, c.max_similarity) for c in expected]

@@ -294,6 +294,16 @@ def test_get_vectors_returns_unit_vectors(loaded: VectorIndex) -> None:
     assert loaded.get_vectors([]) == {}
 
 
+def test_similarities_are_the_cosines_of_the_stored_vectors(loaded: VectorIndex) -> None:
+    wanted = [POINTS[i].node_id for i in (3, 50, 77, 599)]
+    found = loaded.similarities(QUERIES[1], [*wanted, "never-stored"])
+    assert set(found) == set(wanted)
+    for node_id in wanted:
+        stored = next(p.vector for p in POINTS if p.node_id == node_id)
+        assert found[node_id] == pytest.approx(float(unit(np.asarray(stored)) @ unit(QUERIES[1])), abs=1e-5)
+    assert loaded.similarities(QUERIES[1], []) == {}
+
+
 def test_empty_index(opener: Opener) -> None:
     index = opener()
     assert index.count() == 0
@@ -475,6 +485,47 @@ def test_upsert_optimizes_without_building_hnsw_so_search_stays_exact(
         for query in queries:
             exact = [f"n{i}" for i in np.argsort(-(matrix @ unit(query)))[:10]]
             assert [h.node_id for h in index.search(query, 10)] == exact
+    finally:
+        index.close()
+
+
+def test_wide_filters_answered_from_an_unfiltered_scan_match_brute_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(edge_index, "WIDE_SCAN_MIN_POINTS", 0)  # every filter counts as wide
+    monkeypatch.setattr(edge_index, "WIDE_SHARE", 0.0)
+    monkeypatch.setattr(edge_index, "WIDE_OVERSAMPLE", 1.0)  # narrow ones then fall back, too few passing
+    answered_wide: list[bool] = []
+    original = EdgeVectorIndex._search_wide
+
+    def spy(self: EdgeVectorIndex, values: list[float], k: int, flt: VectorFilter) -> object:
+        found = original(self, values, k, flt)
+        answered_wide.append(found is not None)
+        return found
+
+    monkeypatch.setattr(EdgeVectorIndex, "_search_wide", spy)
+    index = EdgeVectorIndex(tmp_path, DIM, MODEL)
+    try:
+        index.upsert(POINTS)
+        for name, flt in FILTERS.items():
+            answered_wide.clear()
+            for query in QUERIES[:3]:
+                expected = brute_force(query, 10, flt)
+                assert [h.node_id for h in index.search(query, 10, flt)] == [n for n, _ in expected], name
+            if name in ("label", "since", "until", "exclude"):  # a quarter or more of the points pass
+                assert any(answered_wide), name
+    finally:
+        index.close()
+
+
+def test_wide_filters_are_recognised_by_their_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge_index, "WIDE_SCAN_MIN_POINTS", 0)
+    index = EdgeVectorIndex(tmp_path, DIM, MODEL)
+    try:
+        index.upsert(POINTS)
+        values = [float(x) for x in unit(QUERIES[0])]
+        assert index._search_wide(values, 10, VectorFilter(venture_ids=VENTURES[:3])) is not None  # ~60 %
+        assert index._search_wide(values, 10, FILTERS["combined"]) is None  # a few per cent
     finally:
         index.close()
 
