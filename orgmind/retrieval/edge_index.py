@@ -335,7 +335,7 @@ class EdgeVectorIndex:
         passed = [h for h in scanned if flt.admits(h.payload or {})]
         if len(passed) < k and len(scanned) == limit < total:
             return None
-        return [VectorHit.from_stored(h.payload or {}, h.score) for h in passed[:k]]
+        return best_first(VectorHit.from_stored(h.payload or {}, h.score) for h in passed)[:k]
 
     def get_vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
         by_point = {point_id(n): n for n in node_ids}

@@ -371,13 +371,6 @@ class LexicalIndex:
 
 
 def _passes(doc: LexicalDoc, flt: VectorFilter) -> bool:
-    """Whether ``doc`` passes ``flt`` (as the snapshot applies it to its rows)."""
-    for value, allowed in zip((doc.venture_id, doc.label, doc.kind, doc.role),
-                              (flt.venture_ids, flt.labels, flt.kinds, flt.roles), strict=True):
-        if allowed is not None and value not in allowed:
-            return False
-    if flt.since_ts is not None and doc.ts < flt.since_ts:
-        return False
-    if flt.until_ts is not None and doc.ts >= flt.until_ts:
-        return False
-    return not (flt.exclude_ids and doc.node_id in flt.exclude_ids)
+    """Whether ``doc`` passes ``flt``, as the vector indexes apply it to their payloads."""
+    return flt.admits({"node_id": doc.node_id, "venture_id": doc.venture_id, "label": doc.label,
+                       "kind": doc.kind, "role": doc.role, "ts": doc.ts})
