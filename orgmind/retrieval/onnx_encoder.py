@@ -61,10 +61,12 @@ class OnnxEncoder:
         The texts are tokenised once, sorted by token count and cut into batches of at most
         ``batch_size`` texts and :data:`_BATCH_TOKENS` padded positions, so little padding is run.
         """
+        out = np.empty((len(texts), 0), dtype=np.float32)
+        if not texts:
+            return out
         encoded = self._tokenizer(texts, truncation=True, max_length=self._max_length)
         tokens: list[list[int]] = encoded["input_ids"]
         types: list[list[int]] = encoded.get("token_type_ids") or [[0] * len(row) for row in tokens]
-        out = np.empty((len(texts), 0), dtype=np.float32)
         for rows in _batches([len(row) for row in tokens], batch_size):
             vectors = self._encode_batch([tokens[i] for i in rows], [types[i] for i in rows])
             if out.shape[1] == 0:

@@ -103,6 +103,7 @@ def test_export_is_fused_once_into_the_cache_and_reused(tmp_path: Path, monkeypa
     operators = {node.op_type for node in onnx.load(str(fused)).graph.node}
     assert {"Attention", "SkipLayerNormalization", "BiasGelu"} <= operators
     assert_same_vectors(encoder.encode(MIXED, batch_size=64), MIXED)
+    assert encoder.encode([], batch_size=64).shape[0] == 0
     stamp = fused.stat().st_mtime_ns
     again = load_onnx_encoder(model, weights(), threads=1)
     assert again is not None and fused.stat().st_mtime_ns == stamp
