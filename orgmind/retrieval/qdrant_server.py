@@ -40,8 +40,8 @@ from orgmind.retrieval.vectors import (
     NODE_ID_KEY,
     VectorFilter,
     VectorHit,
-    best_first,
     VectorPoint,
+    best_first,
     point_id,
     vector_values,
 )
