@@ -25,7 +25,6 @@ from orgmind.models import (
     Pattern,
     RelType,
     Venture,
-    WakeUp,
 )
 from orgmind.synthesis.recommend import line_for_turn
 from orgmind.brief.render import BriefLine, outcome_words, when
@@ -140,9 +139,7 @@ class ContextInjector:
 
     def _turn(self, brain: BrainVersion, role: str, now: datetime) -> int:
         """Wake-ups of ``role`` under ``brain`` before ``now``: which step of each recommendation's plan is next."""
-        edges = self.graph.edges_of([brain.id], direction=Direction.IN, rel_types=[RelType.UNDER])
-        earlier = self.graph.get_many([e.source for e in edges])
-        return sum(1 for n in earlier.values() if isinstance(n, WakeUp) and n.role == role and n.started_at < now)
+        return self.graph.count_linked(brain.id, RelType.UNDER, NodeLabel.WAKEUP, role=role, before=now)
 
     def _ranked(
         self, task: str | None, items: Sequence[InsightT], touched: set[str] | None

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 import networkx as nx
 from pydantic import ValidationError
@@ -34,6 +35,15 @@ from orgmind.models import (
 )
 
 log = logging.getLogger(__name__)
+PARSED_NODES_KEPT = 16_384
+
+
+@lru_cache(maxsize=PARSED_NODES_KEPT)
+def parse_node(label: str, data: str) -> Node:
+    """A stored (label, JSON data) row as its node. Nodes are immutable and a row's text fixes its
+    node, so the most recently read rows are kept parsed: a record read by every wake-up (an open
+    item, a brain insight) is parsed once, and a rewritten record has new text."""
+    return node_class(label).model_validate_json(data)
 
 
 class Direction(StrEnum):
@@ -198,6 +208,14 @@ class GraphStore(ABC):
         """How many nodes (of a label, in a venture) are stored."""
 
     @abstractmethod
+    def count_linked(
+        self, target_id: str, rel_type: RelType, label: NodeLabel, *, role: str | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        """How many ``label`` nodes (of ``role``, timestamped before ``before``) link to ``target_id``
+        by ``rel_type``, counted in the store without reading them."""
+
+    @abstractmethod
     def scan(
         self, venture_id: str | None = None, labels: Sequence[NodeLabel] | None = None
     ) -> Iterable[Node]:
@@ -279,7 +297,7 @@ class GraphStore(ABC):
         nodes = []
         for label, data in rows:
             try:
-                nodes.append(node_class(label).model_validate_json(data))
+                nodes.append(parse_node(label, data))
             except (ValidationError, ValueError, KeyError) as exc:
                 self._skip(label, data, exc)
         return nodes

@@ -26,6 +26,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -381,6 +382,18 @@ class Neo4jGraphStore(GraphStore):
         match = NodeLabel(label).value if label is not None else BASE_LABEL
         where = "WHERE n.venture_id = $venture_id" if venture_id is not None else ""
         rows = self._read(f"MATCH (n:{match}) {where} RETURN count(n) AS n", venture_id=venture_id)
+        return int(rows[0]["n"])
+
+    def count_linked(
+        self, target_id: str, rel_type: RelType, label: NodeLabel, *, role: str | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        rows = self._read(
+            f"MATCH (n:{NodeLabel(label).value})-[:{RelType(rel_type).value}]->(t:{BASE_LABEL} {{id: $target}})"
+            " WHERE ($role IS NULL OR n.role = $role) AND ($before IS NULL OR n._ts < $before)"
+            " RETURN count(n) AS n",
+            target=target_id, role=role, before=None if before is None else micros(before),
+        )
         return int(rows[0]["n"])
 
     def scan(

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from orgmind.errors import StoreFull, StoreLocked, StoreUnavailable
@@ -405,6 +406,24 @@ class SqliteGraphStore(GraphStore):
             args.append(venture_id)
         with self._reading() as db:
             row = db.execute(f"SELECT count(*) FROM nodes WHERE {' AND '.join(clauses)}", args).fetchone()
+        return int(row[0])
+
+    def count_linked(
+        self, target_id: str, rel_type: RelType, label: NodeLabel, *, role: str | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        clauses = ["e.dst = ?", "e.type = ?", "n.label = ?"]
+        args: list[object] = [target_id, RelType(rel_type).value, NodeLabel(label).value]
+        if role is not None:
+            clauses.append("n.role = ?")
+            args.append(role)
+        if before is not None:
+            clauses.append("n.ts < ?")
+            args.append(micros(before))
+        with self._reading() as db:
+            row = db.execute(
+                f"SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.src WHERE {' AND '.join(clauses)}", args
+            ).fetchone()
         return int(row[0])
 
     def scan(

@@ -25,8 +25,10 @@ def _tokenizer() -> Tokenizer:
     return tokenizer
 
 
+@lru_cache(maxsize=8192)
 def count_tokens(text: str) -> int:
-    """The number of WordPiece tokens in ``text``, counted in full, without special tokens."""
+    """The number of WordPiece tokens in ``text``, counted in full, without special tokens (the
+    counts of recent texts are kept: brief lines recur from one wake-up to the next)."""
     if not text:
         return 0
     return len(_tokenizer().encode(text, add_special_tokens=False).ids)

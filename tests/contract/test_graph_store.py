@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import networkx as nx
 import pytest
@@ -21,6 +22,7 @@ from orgmind.models import (
     RelType,
     Sharing,
     Venture,
+    WakeUp,
     make_edge,
 )
 
@@ -164,6 +166,20 @@ def test_time_ordered_listing_per_venture_role_and_kind(store: GraphStore) -> No
     window = store.list_nodes(NodeQuery(NodeLabel.DECISION, venture_id="acme",
                                         since=T0 + timedelta(days=1), until=T0 + timedelta(days=3)))
     assert ids(window) == ["acme-d2", "acme-d1"]
+
+
+def test_count_linked_counts_sources_by_label_role_and_time(store: GraphStore) -> None:
+    seed(store)
+    store.upsert([WakeUp(id="acme-w1", venture_id="acme", role="cto", brain_version_id="acme-b1",
+                         started_at=T0 + timedelta(days=2))])
+    under = partial(store.count_linked, "acme-b1", RelType.UNDER)
+    assert under(NodeLabel.DECISION) == 3  # acme-d3, d4, d5
+    assert under(NodeLabel.DECISION, role="cmo") == 2
+    assert under(NodeLabel.DECISION, before=T0 + timedelta(days=4)) == 1
+    assert under(NodeLabel.DECISION, role="cto", before=T0 + timedelta(days=5)) == 1
+    assert under(NodeLabel.WAKEUP, role="cto") == 1
+    assert under(NodeLabel.WAKEUP, before=T0 + timedelta(days=2)) == 0
+    assert store.count_linked("acme-d3", RelType.LED_TO, NodeLabel.DECISION) == 0
 
 
 def test_decisions_with_outcomes(store: GraphStore) -> None:
