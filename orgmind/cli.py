@@ -1,4 +1,8 @@
-"""The ``orgmind`` command line: a thin layer over the OrgMind facade."""
+"""The ``orgmind`` command line: a thin layer over the OrgMind facade, or over the client of the
+server at ORGMIND_URL (see ``orgmind.target``); the same commands, options and output either way.
+
+Module-level imports stay light: the stores are imported only when a command opens them locally.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from orgmind.config import Settings
-from orgmind.errors import InvalidRecord, NotFound, OrgmindError
+from orgmind.client import Client
+from orgmind.errors import InvalidRecord, OrgmindError
 from orgmind.importer import parse_line
-from orgmind.memory import VentureStats
-from orgmind.mind import OrgMind
 from orgmind.models import Decision, Escalation, Node, Pattern, import_line
-from orgmind.sample import DEFAULT_END, generate, write_jsonl
 from orgmind.service.commands import register as register_service_commands
+from orgmind.summary import VentureStats
+from orgmind.target import Target, local_settings, open_local, open_mind, refuse_remote_options
 
 if TYPE_CHECKING:
     from orgmind.retrieval.hits import Hit
-    from orgmind.synthesis.scorecard import Scorecard
+    from orgmind.synthesis.result import Scorecard
 
 app = typer.Typer(
     help="orgmind: decision memory and wake-up briefs for AI agents that run businesses.",
@@ -29,12 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _open(ctx: typer.Context, *, read_only: bool = False) -> OrgMind:
-    """The facade; ``read_only`` for commands that only read the graph (no model, no index lock)."""
-    settings: Settings = ctx.obj
-    return OrgMind.open(settings, read_only=read_only)
 
 
 @app.callback()
@@ -45,8 +42,8 @@ def main_options(
         typer.Option("--home", help="Data directory of the embedded store [env: ORGMIND_HOME; default ./.orgmind]."),
     ] = None,
 ) -> None:
-    """Global options."""
-    ctx.obj = Settings(home=home) if home is not None else Settings()
+    """Global options; with ORGMIND_URL set, commands go to that server (with ORGMIND_API_KEY)."""
+    ctx.obj = Target.from_env(home)
 
 
 @app.command("import")
@@ -66,8 +63,12 @@ def import_command(
         if progress:
             typer.echo(f"committed through line {line}", nl=True)
 
-    with _open(ctx) as mind:
-        report = mind.import_jsonl(file, batch_size=batch_size, on_commit=committed)
+    refuse_remote_options(ctx, "batch_size", "progress")
+    with open_mind(ctx) as mind:
+        if isinstance(mind, Client):
+            report = mind.import_jsonl(file)
+        else:
+            report = mind.import_jsonl(file, batch_size=batch_size, on_commit=committed)
     counts = ", ".join(f"{label} {n}" for label, n in sorted(report.imported.items())) or "nothing"
     typer.echo(f"imported {report.total} records ({counts}); rejected {len(report.rejected)} lines")
     for rejected in report.rejected:
@@ -103,7 +104,7 @@ def record_command(
         typer.echo(message, err=True)
     if errors:
         raise typer.Exit(1)
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         stored = mind.record_many(records)
     if as_json:
         typer.echo(json.dumps([import_line(n) for n in stored], indent=2))
@@ -121,9 +122,9 @@ def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the store holds, per venture."""
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         summary = _summary(mind.stats())
-        skipped = sorted(mind.graph.skipped.items())
+        skipped = [] if isinstance(mind, Client) else sorted(mind.graph.skipped.items())
     for node_id, (label, reason) in skipped:
         typer.echo(f"warning: stored {label} {node_id} cannot be read and was skipped: {reason}", err=True)
     if as_json:
@@ -178,7 +179,7 @@ def recall_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search decisions, observations and insights by meaning and by keywords."""
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         hits = mind.recall(query, venture=venture, k=k, kinds=kind, roles=role, scope=scope)  # type: ignore[arg-type]
     _print_hits(hits, as_json)
 
@@ -194,7 +195,7 @@ def similar_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find past decisions similar to a stored one or to a description, with their outcomes."""
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         hits = mind.similar_decisions(decision_id=decision, text=text, venture=venture, scope=scope, k=k)  # type: ignore[arg-type]
     _print_hits(hits, as_json)
 
@@ -202,8 +203,7 @@ def similar_command(
 @app.command("reindex")
 def reindex_command(ctx: typer.Context) -> None:
     """Rebuild the vector index from the graph (after changing the embedding model)."""
-    settings: Settings = ctx.obj
-    with OrgMind.open(settings, reindex=True) as mind:
+    with open_local(ctx, reindex=True) as mind:
         count = mind.index.vectors.count()
     typer.echo(f"reindexed: {count} searchable records")
 
@@ -222,8 +222,7 @@ def check_command(
     from orgmind.core.check import check, repair as repair_store
     from orgmind.core.store import open_store
 
-    settings: Settings = ctx.obj
-    store = open_store(settings, reconcile=False)
+    store = open_store(local_settings(ctx), reconcile=False)
     try:
         before = check(store)
         after = repair_store(store) if repair and not before.ok else before
@@ -256,12 +255,14 @@ def export_command(
     out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="Write here (default: standard output).")] = None,
 ) -> None:
     """Write records as JSONL in the import format; `orgmind import` of it recreates them."""
-    from orgmind.export import export_lines
+    if venture is None:
+        from orgmind.export import export_lines
 
-    with _open(ctx, read_only=True) as mind:
-        if venture is not None and mind.graph.get(venture) is None:
-            raise NotFound(f"no venture {venture!r}")
-        lines = export_lines(mind.graph, venture)
+        with open_local(ctx, read_only=True, how="without --venture") as local:
+            lines = export_lines(local.graph, None)
+    else:
+        with open_mind(ctx, read_only=True) as mind:
+            lines = mind.export(venture)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if out is None:
         typer.echo(text, nl=False)
@@ -284,7 +285,7 @@ def brief_command(
     """Build and record the brief an agent receives when it wakes up."""
     if output_format not in ("md", "json"):
         raise typer.BadParameter("must be md or json", param_hint="--format")
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         brief = mind.wake_up(venture, role, task=task, budget_tokens=budget)
     if output_format == "json":
         typer.echo(json.dumps(brief.to_json(), indent=2))
@@ -301,7 +302,7 @@ def synthesize_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Distil decisions and outcomes into the next brain version and show what changed."""
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         result = mind.synthesize(venture, role)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, default=str))
@@ -324,7 +325,7 @@ def scorecard_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Decision quality per brain version (mean, 95% interval, change and its significance)."""
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         card = mind.scorecard(venture, role)
     if as_json:
         typer.echo(json.dumps(card.to_json(), indent=2, default=str))
@@ -374,7 +375,7 @@ def patterns_command(
     """List the stored patterns (largest support first); `patterns mine` mines them again."""
     if ctx.invoked_subcommand is not None:
         return
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         patterns = mind.list_patterns(kind)
     _print_patterns(patterns, as_json)
 
@@ -386,7 +387,7 @@ def patterns_mine_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Mine patterns from ventures that share, store them (stale ones removed) and show them."""
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         patterns = [p for p in mind.mine_patterns() if kind is None or p.kind == kind]
     _print_patterns(patterns, as_json)
 
@@ -402,7 +403,7 @@ def ask_kinds_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Which decision kinds succeed across ventures that share."""
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         stats = mind.kind_stats(venture or None)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(s) for s in stats], indent=2))
@@ -419,7 +420,7 @@ def ask_kind_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """What the platform knows about a kind of decision: statistics, options, patterns."""
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         knowledge = mind.platform_knowledge(kind)
     data = {
         "kind": kind,
@@ -450,7 +451,7 @@ def ask_similar_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Which ventures sharing openly made decisions like this one, and what happened."""
-    with _open(ctx) as mind:
+    with open_mind(ctx) as mind:
         precedents = mind.similar_elsewhere(decision, k)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(p) for p in precedents], indent=2, default=str))
@@ -473,7 +474,7 @@ def approvals_list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List escalations waiting for a human decision, oldest first."""
-    with _open(ctx, read_only=True) as mind:
+    with open_mind(ctx, read_only=True) as mind:
         pending = mind.pending_approvals(venture)
     if as_json:
         typer.echo(json.dumps([{"escalation": e.to_json_dict(), "decision": d.to_json_dict()} for e, d in pending], indent=2))
@@ -485,10 +486,18 @@ def approvals_list_command(
                    f"[{decision.role}] {decision.title}")
 
 
-def _resolve_command(ctx: typer.Context, escalation_id: str, approve: bool, by: str, note: str | None) -> None:
-    with _open(ctx) as mind:
-        resolver = mind.approve if approve else mind.reject
-        escalation, decision = resolver(escalation_id, by=by, note=note)
+def _resolve_command(ctx: typer.Context, escalation_id: str, approve: bool, by: str | None, note: str | None) -> None:
+    """``--by`` names the approver locally; a server records its key's name instead."""
+    refuse_remote_options(ctx, "by")
+    with open_mind(ctx) as mind:
+        if isinstance(mind, Client):
+            resolved = mind.approve(escalation_id, note=note) if approve else mind.reject(escalation_id, note=note)
+        elif by is None:
+            raise typer.BadParameter("required with a local store", param_hint="'--by'")
+        else:
+            resolver = mind.approve if approve else mind.reject
+            resolved = resolver(escalation_id, by=by, note=note)
+    escalation, decision = resolved
     typer.echo(f"{escalation.id} {escalation.status.value} by {escalation.resolver} at "
                f"{escalation.resolved_at:%Y-%m-%d %H:%M} UTC; decision {decision.id} is now {decision.status.value}")
 
@@ -497,7 +506,9 @@ def _resolve_command(ctx: typer.Context, escalation_id: str, approve: bool, by: 
 def approvals_approve_command(
     ctx: typer.Context,
     escalation_id: Annotated[str, typer.Argument(help="The escalation to approve.")],
-    by: Annotated[str, typer.Option(help="Who approves (kept in the audit trail).")],
+    by: Annotated[Optional[str], typer.Option(
+        help="Who approves (kept in the audit trail); required with a local store, a server records its key's name.",
+    )] = None,
     note: Annotated[Optional[str], typer.Option(help="Why.")] = None,
 ) -> None:
     """Approve a pending escalation; its decision may then be executed."""
@@ -508,7 +519,9 @@ def approvals_approve_command(
 def approvals_reject_command(
     ctx: typer.Context,
     escalation_id: Annotated[str, typer.Argument(help="The escalation to reject.")],
-    by: Annotated[str, typer.Option(help="Who rejects (kept in the audit trail).")],
+    by: Annotated[Optional[str], typer.Option(
+        help="Who rejects (kept in the audit trail); required with a local store, a server records its key's name.",
+    )] = None,
     note: Annotated[Optional[str], typer.Option(help="Why.")] = None,
 ) -> None:
     """Reject a pending escalation; its decision can never be executed."""
@@ -521,9 +534,10 @@ DEMO_TASK = "The event pipeline hits 1.9 s p95 at peak; decide whether to re-arc
 @app.command("demo")
 def demo_command(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Sample seed.")] = 7) -> None:
     """Build the sample multi-venture history and print a CTO's wake-up brief."""
-    settings: Settings = ctx.obj
-    sample = write_jsonl(generate(seed=seed), settings.home / "sample.jsonl")
-    with _open(ctx) as mind:
+    from orgmind.sample import DEFAULT_END, generate, write_jsonl
+
+    sample = write_jsonl(generate(seed=seed), local_settings(ctx).home / "sample.jsonl")
+    with open_local(ctx) as mind:
         report = mind.import_jsonl(sample)
         typer.echo(f"sample history: {report.total} records from {sample} (four ventures, four roles)")
         for venture in _summary(mind.stats()):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -36,7 +36,8 @@ from orgmind.errors import (
     StoreUnavailable,
 )
 from orgmind.importer import ImportReport, RejectedLine
-from orgmind.memory import VentureStats
+from orgmind.knowledge import KindKnowledge, KindStats, Precedent
+from orgmind.summary import VentureStats
 from orgmind.models import (
     BrainVersion,
     Decision,
@@ -50,9 +51,11 @@ from orgmind.models import (
 )
 from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.tenancy import Scope
-from orgmind.synthesis.scorecard import Scorecard
-from orgmind.synthesis.synthesize import SynthesisResult, VersionDiff
+from orgmind.synthesis.result import Scorecard
+from orgmind.synthesis.result import SynthesisResult, VersionDiff
+
+if TYPE_CHECKING:
+    from orgmind.retrieval.tenancy import Scope
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -113,6 +116,13 @@ def _synthesis(response: httpx.Response) -> SynthesisResult:
         diff=VersionDiff(**{name: tuple(keys) for name, keys in data["diff"].items()}),
         created=bool(data["created"]),
     )
+
+
+def _kind_knowledge(response: httpx.Response) -> KindKnowledge:
+    data = response.json()
+    return KindKnowledge(kind=data["kind"], stats=KindStats(**data["stats"]) if data["stats"] else None,
+                         options=tuple(KindStats(**o) for o in data["options"]),
+                         patterns=tuple(Pattern.model_validate(p) for p in data["patterns"]))
 
 
 def _import_report(response: httpx.Response) -> ImportReport:
@@ -198,9 +208,28 @@ class _Calls:
                      params=params)
 
     @staticmethod
+    def list_patterns(kind: str | None) -> _Call[list[Pattern]]:
+        return _Call("GET", "/v1/patterns", lambda r: [Pattern.model_validate(p) for p in r.json()],
+                     params={"kind": kind} if kind else None)
+
+    @staticmethod
     def mine_patterns(now: datetime | None, min_ventures: int, similarity: float) -> _Call[list[Pattern]]:
         return _Call("POST", "/v1/patterns/mine", lambda r: [Pattern.model_validate(p) for p in r.json()],
                      json={"now": _dt(now), "min_ventures": min_ventures, "similarity": similarity})
+
+    @staticmethod
+    def kind_stats(ventures: Sequence[str] | None) -> _Call[list[KindStats]]:
+        return _Call("GET", "/v1/platform/kinds", lambda r: [KindStats(**row) for row in r.json()],
+                     params={"venture": list(ventures)} if ventures else None)
+
+    @staticmethod
+    def platform_knowledge(kind: str) -> _Call[KindKnowledge]:
+        return _Call("GET", f"/v1/platform/kinds/{kind}", _kind_knowledge)
+
+    @staticmethod
+    def similar_elsewhere(decision_id: str, k: int) -> _Call[list[Precedent]]:
+        return _Call("GET", f"/v1/decisions/{decision_id}/precedents", lambda r: [Precedent(**p) for p in r.json()],
+                     params={"k": k})
 
     @staticmethod
     def pending_approvals(venture: str | None) -> _Call[list[tuple[Escalation, Decision]]]:
@@ -281,9 +310,21 @@ class Client:
     def scorecard(self, venture: str, role: str | None = None) -> Scorecard:
         return self._run(_Calls.scorecard(venture, role))
 
+    def list_patterns(self, kind: str | None = None) -> list[Pattern]:
+        return self._run(_Calls.list_patterns(kind))
+
     def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2,
                       similarity: float = 0.75) -> list[Pattern]:
         return self._run(_Calls.mine_patterns(now, min_ventures, similarity))
+
+    def kind_stats(self, ventures: Sequence[str] | None = None) -> list[KindStats]:
+        return self._run(_Calls.kind_stats(ventures))
+
+    def platform_knowledge(self, kind: str) -> KindKnowledge:
+        return self._run(_Calls.platform_knowledge(kind))
+
+    def similar_elsewhere(self, decision_id: str, k: int = 5) -> list[Precedent]:
+        return self._run(_Calls.similar_elsewhere(decision_id, k))
 
     def pending_approvals(self, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
         return self._run(_Calls.pending_approvals(venture))
@@ -364,9 +405,21 @@ class AsyncClient:
     async def scorecard(self, venture: str, role: str | None = None) -> Scorecard:
         return await self._run(_Calls.scorecard(venture, role))
 
+    async def list_patterns(self, kind: str | None = None) -> list[Pattern]:
+        return await self._run(_Calls.list_patterns(kind))
+
     async def mine_patterns(self, *, now: datetime | None = None, min_ventures: int = 2,
                             similarity: float = 0.75) -> list[Pattern]:
         return await self._run(_Calls.mine_patterns(now, min_ventures, similarity))
+
+    async def kind_stats(self, ventures: Sequence[str] | None = None) -> list[KindStats]:
+        return await self._run(_Calls.kind_stats(ventures))
+
+    async def platform_knowledge(self, kind: str) -> KindKnowledge:
+        return await self._run(_Calls.platform_knowledge(kind))
+
+    async def similar_elsewhere(self, decision_id: str, k: int = 5) -> list[Precedent]:
+        return await self._run(_Calls.similar_elsewhere(decision_id, k))
 
     async def pending_approvals(self, venture: str | None = None) -> list[tuple[Escalation, Decision]]:
         return await self._run(_Calls.pending_approvals(venture))

@@ -1,20 +1,8 @@
-"""The ``orgmind`` console entry point.
-
-With ORGMIND_URL set, commands go to that server (with ORGMIND_API_KEY) and nothing heavy is
-imported or loaded; otherwise the full command line opens the stores itself.
-"""
+"""The ``orgmind`` console entry point: the command line of ``orgmind.cli``, whose commands run on
+the local store or, with ORGMIND_URL set, against that server (chosen in ``orgmind.target``)."""
 
 from __future__ import annotations
 
-import os
+from orgmind.cli import main
 
-
-def main() -> None:
-    if os.environ.get("ORGMIND_URL"):
-        from orgmind.service.remote_cli import main as remote_main
-
-        remote_main()
-        return
-    from orgmind.cli import main as local_main
-
-    local_main()
+__all__ = ["main"]

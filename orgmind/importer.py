@@ -15,11 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orgmind.approvals.lifecycle import Gated
 from orgmind.errors import InvalidInput, InvalidRecord
-from orgmind.graph.base import Expect, GraphStore
 from orgmind.models import Escalation, Node, parse_record
+
+if TYPE_CHECKING:  # the stores are not imported to parse lines (the client parses import reports)
+    from orgmind.approvals.lifecycle import Gated
+    from orgmind.graph.base import Expect, GraphStore
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +10,13 @@ from orgmind.approvals.lifecycle import Gated
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.export import export_lines
-from orgmind.graph.base import DecisionWithOutcomes, Expect, NodeQuery
+from orgmind.graph.base import Expect, NodeQuery
 from orgmind.graph.queries import ALL
 from orgmind.importer import ImportReport, import_jsonl
-from orgmind.models import Decision, Node, NodeLabel, Outcome, Venture, parse_record
+from orgmind.models import Decision, Node, NodeLabel, Venture, parse_record
 from orgmind.retrieval.documents import document_text
 from orgmind.retrieval.tenancy import Scope, visible_ventures
+from orgmind.summary import VentureStats
 from orgmind.withdrawal import Withdrawal
 
 if TYPE_CHECKING:  # the search stack is imported on the first search, not by read-only commands
@@ -36,41 +36,6 @@ def as_node(obj: RecordLike) -> Node:
         return obj
     data = dict(obj)
     return parse_record(str(data.pop("type", "")), data)
-
-
-@dataclass(frozen=True)
-class VentureStats:
-    """What the store holds for one venture: counts per label and its latest decisions."""
-
-    venture: Venture
-    counts: dict[str, int]
-    recent: list[DecisionWithOutcomes]
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """As JSON: the venture, the counts and each recent decision with its outcomes."""
-        return {
-            "venture": self.venture.to_json_dict(),
-            "counts": dict(self.counts),
-            "recent": [
-                {"decision": item.decision.to_json_dict(), "outcomes": [o.to_json_dict() for o in item.outcomes]}
-                for item in self.recent
-            ],
-        }
-
-    @classmethod
-    def from_json_dict(cls, data: Mapping[str, Any]) -> VentureStats:
-        """The inverse of ``to_json_dict``."""
-        return cls(
-            venture=Venture.model_validate(data["venture"]),
-            counts={str(label): int(n) for label, n in data["counts"].items()},
-            recent=[
-                DecisionWithOutcomes(
-                    Decision.model_validate(item["decision"]),
-                    tuple(Outcome.model_validate(o) for o in item["outcomes"]),
-                )
-                for item in data["recent"]
-            ],
-        )
 
 
 class MemoryService:

@@ -37,9 +37,10 @@ from orgmind.config import Settings
 from orgmind.core.store import Store, open_store
 from orgmind.errors import InvalidArgument
 from orgmind.graph import GraphStore
-from orgmind.graph.queries import KindKnowledge, KindStats
+from orgmind.knowledge import KindKnowledge, KindStats, Precedent
 from orgmind.importer import ImportReport
-from orgmind.memory import MemoryService, RecordLike, VentureStats, as_node
+from orgmind.memory import MemoryService, RecordLike, as_node
+from orgmind.summary import VentureStats
 from orgmind.models import Decision, Escalation, Id, Name, Node, NodeLabel, Pattern, Slug
 from orgmind.retrieval.tenancy import Scope
 from orgmind.withdrawal import Withdrawal
@@ -50,11 +51,11 @@ if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-
     from orgmind.brief.service import BriefService
     from orgmind.retrieval.hits import Hit
     from orgmind.retrieval.index import SearchIndex
-    from orgmind.retrieval.precedents import Precedent
     from orgmind.retrieval.search import HybridSearch
     from orgmind.synthesis.brain import BrainService
-    from orgmind.synthesis.scorecard import Scorecard
-    from orgmind.synthesis.synthesize import Summariser, SynthesisResult
+    from orgmind.synthesis.result import Scorecard
+    from orgmind.synthesis.result import SynthesisResult
+    from orgmind.synthesis.synthesize import Summariser
 
 __all__ = ["MIN_BUDGET", "OrgMind", "RecordLike", "as_node"]
 

@@ -559,3 +559,16 @@ def derived_edges(node: Node) -> list[Edge]:
             else:
                 edges.append(Edge(source=node.id, type=link.rel, target=target))
     return edges
+
+
+@dataclass(frozen=True)
+class DecisionWithOutcomes:
+    """A decision and the outcomes observed for it, oldest first."""
+
+    decision: Decision
+    outcomes: tuple[Outcome, ...] = ()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The latest outcome, if any."""
+        return self.outcomes[-1] if self.outcomes else None

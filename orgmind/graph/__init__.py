@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from orgmind.config import Settings
-from orgmind.graph.base import DecisionWithOutcomes, Direction, GraphStore, NodeQuery, OutcomeGroup, Subgraph
+from orgmind.graph.base import Direction, GraphStore, NodeQuery, OutcomeGroup, Subgraph
+from orgmind.models import DecisionWithOutcomes
 
 __all__ = ["DecisionWithOutcomes", "Direction", "GraphStore", "NodeQuery", "OutcomeGroup", "Subgraph", "open_graph"]
 

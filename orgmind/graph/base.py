@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from orgmind.errors import Conflict, IdConflict, MissingReference
 from orgmind.models import (
     Decision,
+    DecisionWithOutcomes,
     Edge,
     Node,
     NodeLabel,
@@ -66,19 +67,6 @@ class Subgraph:
 
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DecisionWithOutcomes:
-    """A decision and the outcomes observed for it, oldest first."""
-
-    decision: Decision
-    outcomes: tuple[Outcome, ...] = ()
-
-    @property
-    def outcome(self) -> Outcome | None:
-        """The latest outcome, if any."""
-        return self.outcomes[-1] if self.outcomes else None
 
 
 @dataclass(frozen=True)

@@ -14,44 +14,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from orgmind.graph.base import GraphStore, NodeQuery, OutcomeGroup
+from orgmind.knowledge import KindKnowledge, KindStats
 from orgmind.models import NodeLabel, Pattern, Sharing, Venture
 
 SHARING = (Sharing.PATTERNS.value, Sharing.OPEN.value)
 """Sharing settings whose ventures contribute to cross-venture knowledge."""
 ALL = 1_000_000
 """Listing limit that means "all"."""
-
-
-@dataclass(frozen=True)
-class KindStats:
-    """How decisions of one kind (or one chosen option of it) went across sharing ventures.
-
-    Each decision counts once, with its latest outcome; decisions without outcomes are left out.
-    """
-
-    kind: str
-    option: str | None
-    decisions: int
-    mean_score: float
-    success_rate: float
-    """Share of decisions whose latest outcome score is positive."""
-    ventures: int
-
-
-@dataclass(frozen=True)
-class KindKnowledge:
-    """What the platform knows about a kind of decision."""
-
-    kind: str
-    stats: KindStats | None
-    """None when fewer than ``min_ventures`` sharing ventures have outcomes of this kind."""
-    options: tuple[KindStats, ...]
-    """Per chosen option (as written, compared case-insensitively), best mean first."""
-    patterns: tuple[Pattern, ...]
-    """Mined patterns of this kind, largest support first."""
 
 
 def sharing_ventures(graph: GraphStore, levels: Iterable[str] = SHARING) -> list[Venture]:

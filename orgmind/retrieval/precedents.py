@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from orgmind.errors import InvalidArgument, NotFound
 from orgmind.graph.base import GraphStore
 from orgmind.graph.queries import sharing_ventures
+from orgmind.knowledge import Precedent
 from orgmind.models import Decision, NodeLabel, Sharing
 from orgmind.retrieval.vectors import VectorFilter, VectorIndex
-
-
-@dataclass(frozen=True)
-class Precedent:
-    """A similar decision of another venture that shares ``open``, and what came of it."""
-
-    venture_id: str
-    venture_name: str
-    decision_id: str
-    kind: str
-    title: str
-    chosen: str | None
-    similarity: float
-    score: float
-    outcome_summary: str
 
 
 def similar_elsewhere(graph: GraphStore, vectors: VectorIndex, decision_id: str, k: int = 5) -> list[Precedent]:

@@ -1,19 +1,29 @@
-"""``orgmind serve``, ``orgmind mcp`` and ``orgmind keys``: registered on the main CLI."""
+"""``orgmind serve``, ``orgmind mcp`` and ``orgmind keys``: registered on the main CLI.
+
+They work on the local store only (refused with ORGMIND_URL set), and import it when they run.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orgmind.config import Settings
-from orgmind.graph import open_graph
-from orgmind.keys import create_key, list_keys, parse_scopes, revoke_key
+from orgmind.target import local_settings
+
+if TYPE_CHECKING:
+    from orgmind.graph import GraphStore
 
 keys_app = typer.Typer(help="API keys of the orgmind service.", no_args_is_help=True)
+
+
+def _graph(ctx: typer.Context) -> GraphStore:
+    from orgmind.graph import open_graph
+
+    return open_graph(local_settings(ctx))
 
 
 def serve_command(
@@ -26,7 +36,7 @@ def serve_command(
 
     from orgmind.service.app import create_app
 
-    settings: Settings = ctx.obj
+    settings = local_settings(ctx)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     uvicorn.run(create_app(settings, host=host), host=host, port=port, timeout_graceful_shutdown=30, log_level="info")
 
@@ -40,7 +50,7 @@ def mcp_command(ctx: typer.Context) -> None:
     from orgmind.service.mcp_server import build_mcp
     from orgmind.service.state import ServiceState
 
-    settings: Settings = ctx.obj
+    settings = local_settings(ctx)
     state = ServiceState()
     with OrgMind.open(settings) as mind:
         key = authenticate(mind.graph, os.environ.get("ORGMIND_API_KEY"))
@@ -58,8 +68,9 @@ def keys_create_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a key and print it once (only its digest is stored)."""
-    settings: Settings = ctx.obj
-    with open_graph(settings) as graph:
+    from orgmind.keys import create_key, parse_scopes
+
+    with _graph(ctx) as graph:
         key, plain = create_key(graph, name, venture or [], parse_scopes(scopes), admin=admin)
     if as_json:
         typer.echo(json.dumps({**key.public(), "key": plain}, indent=2))
@@ -74,8 +85,9 @@ def keys_list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List keys (never their secrets)."""
-    settings: Settings = ctx.obj
-    with open_graph(settings) as graph:
+    from orgmind.keys import list_keys
+
+    with _graph(ctx) as graph:
         keys = list_keys(graph)
     if as_json:
         typer.echo(json.dumps([k.public() for k in keys], indent=2))
@@ -89,8 +101,9 @@ def keys_list_command(
 @keys_app.command("revoke")
 def keys_revoke_command(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id.")]) -> None:
     """Revoke a key: it is refused from the next request on."""
-    settings: Settings = ctx.obj
-    with open_graph(settings) as graph:
+    from orgmind.keys import revoke_key
+
+    with _graph(ctx) as graph:
         key = revoke_key(graph, key_id)
     typer.echo(f"key {key.id} ({key.name}) revoked")
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from orgmind.errors import InvalidInput, InvalidRecord, NotFound
 from orgmind.brief.render import WakeUpBrief
-from orgmind.graph.queries import KindKnowledge, KindStats, shareable
+from orgmind.graph.queries import shareable
+from orgmind.knowledge import KindKnowledge, KindStats, Precedent
 from orgmind.importer import ImportReport, parse_line, read_lines
 from orgmind.keys import ApiKey
-from orgmind.memory import VentureStats, as_node
+from orgmind.memory import as_node
+from orgmind.summary import VentureStats
 from orgmind.models import (
     Decision,
     DecisionStatus,
@@ -29,11 +31,10 @@ from orgmind.models import (
     import_line,
 )
 from orgmind.retrieval.hits import Hit
-from orgmind.retrieval.precedents import Precedent
 from orgmind.retrieval.tenancy import Scope
 from orgmind.service.state import ServiceState
-from orgmind.synthesis.scorecard import Scorecard
-from orgmind.synthesis.synthesize import SynthesisResult
+from orgmind.synthesis.result import Scorecard
+from orgmind.synthesis.result import SynthesisResult
 
 WRITABLE = {"venture", "agent", "decision", "outcome", "observation", "insight"}
 

@@ -36,7 +36,7 @@ from orgmind.service.schemas import (
     SynthesizeIn,
     WakeUpIn,
 )
-from orgmind.synthesis.scorecard import Scorecard
+from orgmind.synthesis.result import Scorecard
 
 NDJSON = "application/x-ndjson"
 MARKDOWN = "text/markdown"

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from orgmind.core.store import Store
-from orgmind.graph.queries import KindKnowledge, KindStats, kind_success, platform_knowledge, shareable, stored_patterns
+from orgmind.graph.queries import kind_success, platform_knowledge, shareable, stored_patterns
+from orgmind.knowledge import KindKnowledge, KindStats, Precedent
 from orgmind.models import Pattern
-from orgmind.retrieval.precedents import Precedent, similar_elsewhere
+from orgmind.retrieval.precedents import similar_elsewhere
 from orgmind.synthesis.patterns import mine_patterns, write_patterns
-from orgmind.synthesis.scorecard import Scorecard, scorecard
-from orgmind.synthesis.synthesize import Summariser, SynthesisResult, synthesize
+from orgmind.synthesis.result import Scorecard
+from orgmind.synthesis.scorecard import scorecard
+from orgmind.synthesis.result import SynthesisResult
+from orgmind.synthesis.synthesize import Summariser, synthesize
 
 
 class BrainService:

@@ -4,55 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
-
-from pydantic import BaseModel
 
 from orgmind.errors import NotFound
 from orgmind.graph.base import GraphStore
 from orgmind.models import BrainVersion, Decision, NodeLabel, Venture
+from orgmind.synthesis.result import InsightScore, Scorecard, VersionScore
 from orgmind.synthesis.history import chain, citing_decisions, insights_of, latest_outcomes, versions_of
-from orgmind.synthesis.stats import Change, estimate, welch
-
-
-class VersionScore(BaseModel):
-    """How decisions made under one brain version (or before the first) turned out."""
-
-    label: str
-    version: int | None
-    brain_version_id: str | None
-    created_at: datetime | None
-    decisions: int
-    outcomes: int
-    mean: float | None
-    low: float | None
-    high: float | None
-    success_rate: float | None
-    change: Change | None
-    """Against the previous row (v1 against "before v1")."""
-
-
-class InsightScore(BaseModel):
-    """Outcomes of the decisions whose wake-up brief cited an insight."""
-
-    insight_id: str
-    version: int
-    key: str | None
-    status: str
-    text: str
-    decisions: int
-    outcomes: int
-    mean: float | None
-
-
-class Scorecard(BaseModel):
-    venture: str
-    role: str | None
-    versions: list[VersionScore]
-    insights: list[InsightScore]
-
-    def to_json(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
+from orgmind.synthesis.stats import estimate, welch
 
 
 def scorecard(graph: GraphStore, venture: str, role: str | None = None) -> Scorecard:

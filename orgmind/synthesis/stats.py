@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -43,6 +42,8 @@ def estimate(scores: Sequence[float]) -> Estimate:
     success = sum(1 for s in scores if s > 0) / n
     if n < 2:
         return Estimate(n, mean, None, None, None, success)
+    from scipy import stats  # imported on first use: the result types stay light for the client
+
     sd = math.sqrt(math.fsum((s - mean) ** 2 for s in scores) / (n - 1))
     half = float(stats.t.ppf((1 + CONFIDENCE) / 2, n - 1)) * sd / math.sqrt(n)
     if sd == 0:
@@ -68,6 +69,8 @@ def welch(before: Sequence[float], after: Sequence[float]) -> Change | None:
     delta = math.fsum(after) / len(after) - math.fsum(before) / len(before)
     if len(before) < 2 or len(after) < 2:
         return Change(delta=delta, t=None, p_value=None, significant=False)
+    from scipy import stats
+
     result = stats.ttest_ind(after, before, equal_var=False)
     t, p = float(result.statistic), float(result.pvalue)
     if math.isnan(p):

@@ -16,9 +16,9 @@ import hashlib
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -27,11 +27,14 @@ from scipy.stats import f_oneway
 
 from orgmind.core.store import Store
 from orgmind.errors import InvalidArgument, NotFound
-from orgmind.graph.base import DecisionWithOutcomes, GraphStore
-from orgmind.models import BrainVersion, Decision, Insight, InsightStatus, NodeLabel, Venture, utc_now
+from orgmind.graph.base import GraphStore
+from orgmind.models import (
+    BrainVersion, Decision, DecisionWithOutcomes, Insight, InsightStatus, NodeLabel, Venture, utc_now,
+)
 from orgmind.synthesis.estimates import CHANGE_HISTORY, Observation, posterior
 from orgmind.synthesis.history import chain, citing_decisions, insights_of
 from orgmind.synthesis.labels import normalise
+from orgmind.synthesis.result import SynthesisResult, VersionDiff
 from orgmind.synthesis.recommend import RECOMMEND, Evidence, Recommendation, recommend
 from orgmind.synthesis.stats import Estimate, estimate
 from orgmind.synthesis.warmstart import borrowed_evidence
@@ -109,42 +112,6 @@ class Summariser(Protocol):
     """Rephrases an insight (e.g. with an LLM); off by default."""
 
     def phrase(self, draft: InsightDraft) -> str: ...
-
-
-@dataclass(frozen=True)
-class VersionDiff:
-    """Insight keys by what happened to them against the previous version."""
-
-    new: tuple[str, ...] = ()
-    reinforced: tuple[str, ...] = ()
-    weakened: tuple[str, ...] = ()
-    retired: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    why: tuple[tuple[str, str], ...] = ()
-    """(key, reason) of insights weakened or retired because recent outcomes contradict them."""
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.reinforced or self.weakened or self.retired)
-
-
-@dataclass(frozen=True)
-class SynthesisResult:
-    """The brain version (new when ``created``, else the unchanged latest), its insights, the diff."""
-
-    version: BrainVersion | None
-    insights: list[Insight]
-    diff: VersionDiff
-    created: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "version": self.version.to_json_dict() if self.version else None,
-            "insights": [i.to_json_dict() for i in self.insights],
-            "diff": {name: [list(k) for k in keys] if name == "why" else list(keys)
-                     for name, keys in asdict(self.diff).items()},
-        }
 
 
 def synthesize(

@@ -13,7 +13,8 @@ import numpy as np
 
 from orgmind.graph.base import Direction, GraphStore
 from orgmind.core.store import Store
-from orgmind.graph.queries import KindStats, kind_success, platform_knowledge
+from orgmind.graph.queries import kind_success, platform_knowledge
+from orgmind.knowledge import KindStats
 from orgmind.retrieval.precedents import similar_elsewhere
 from orgmind.models import Decision, Insight, InsightStatus, NodeLabel, Outcome, RelType, Sharing, Venture
 from orgmind.retrieval.documents import document_of

@@ -1,5 +1,7 @@
 """One real server for the service tests: ``python -m orgmind serve`` on a free loopback port,
-over an embedded home holding the sample history (small), with a key per tenancy case."""
+over an embedded home holding the sample history (small), with a key per tenancy case.
+
+The ``service`` fixture itself is in tests/conftest.py: the command line's tests use it too."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,21 +107,3 @@ def seed_home(home: Path) -> tuple[dict[str, str], Path]:
     upload = home / "sample.jsonl"
     upload.write_text("".join(json.dumps(import_line(r)) + "\n" for r in records))
     return keys, upload
-
-
-@pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    home = tmp_path_factory.mktemp("service-home")
-    keys, upload = seed_home(home)
-    port = free_port()
-    log = home / "server.log"
-    process = start_server(home, port, log)
-    svc = Service(url=f"http://127.0.0.1:{port}", home=home, process=process, log=log, keys=keys)
-    with svc.client("admin") as admin:
-        imported = admin.post("/v1/import", content=upload.read_bytes(),
-                              headers={"Content-Type": "application/x-ndjson"})
-        assert imported.status_code == 200 and not imported.json()["rejected"], imported.text
-    yield svc
-    # uvicorn re-raises the SIGTERM it handled after a graceful shutdown
-    assert stop_server(process) in (0, -signal.SIGTERM), log.read_text()[-3000:]
-    assert "stores closed" in log.read_text()

@@ -166,3 +166,22 @@ def test_client_maps_status_codes_to_typed_errors(service: Service, tmp_path: Pa
             harbor.recall("x", "lumen")
         with pytest.raises(NotFound):
             harbor.approve("no-such-escalation")
+
+
+def test_platform_knowledge_agrees(pair: Pair) -> None:
+    mind, client = pair
+    assert client.kind_stats() == mind.kind_stats()
+    assert client.kind_stats(["lumen", "sprout"]) == mind.kind_stats(["lumen", "sprout"])
+    assert client.platform_knowledge("pricing") == mind.platform_knowledge("pricing")
+    decision = next(h.id for h in mind.recall("pricing", venture="harbor", k=10) if h.label == "decision")
+    remote, local = client.similar_elsewhere(decision, 3), mind.similar_elsewhere(decision, 3)
+    assert local and [(p.decision_id, round(p.similarity, 6)) for p in remote] == [
+        (p.decision_id, round(p.similarity, 6)) for p in local]
+
+
+def test_stored_patterns_agree(pair: Pair) -> None:
+    mind, client = pair
+    stored = mind.list_patterns()
+    assert stored and [(p.id, p.text) for p in client.list_patterns()] == [(p.id, p.text) for p in stored]
+    kind = stored[0].kind
+    assert [p.id for p in client.list_patterns(kind)] == [p.id for p in mind.list_patterns(kind)]

@@ -15,11 +15,12 @@ import pytest
 from scipy import stats
 
 from orgmind.errors import InvalidArgument, InvalidRecord, NotFound
-from orgmind.graph.base import DecisionWithOutcomes, Direction
+from orgmind.graph.base import Direction
 from orgmind.mind import OrgMind
 from orgmind.models import (
     BrainVersion,
     Decision,
+    DecisionWithOutcomes,
     Insight,
     InsightStatus,
     Node,
