@@ -35,6 +35,8 @@ def measure(backend: str, n: int, batch: int, locomo: Path | None) -> dict[str, 
     from orgmind.retrieval.embedder import Embedder
 
     nodes = records(n, locomo)
+    if not nodes:
+        raise SystemExit(f"no records to write (is {locomo} a LoCoMo folder?)")
     embedder = Embedder.load()
     if embedder.backend != backend:
         raise SystemExit(f"wanted the {backend} backend, got {embedder.backend}")
