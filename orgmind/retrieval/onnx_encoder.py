@@ -129,9 +129,16 @@ def load_onnx_encoder(model: SentenceTransformer, weights: Path, threads: int) -
 
 
 def _encoder(model: SentenceTransformer, path: Path, make: _Make, threads: int) -> OnnxEncoder | None:
-    """An encoder on the graph at ``path``, made by ``make`` if it is not cached and then checked."""
+    """An encoder on the graph at ``path``, made by ``make`` if it is not cached and then checked.
+
+    A graph that disagreed with sentence-transformers when made is not made again: a marker beside
+    it (``<graph>.refused``) records the refusal for these weights and this onnxruntime version.
+    """
     import onnxruntime
 
+    refused = path.with_name(path.name + ".refused")
+    if refused.is_file():
+        return None
     fresh = not path.is_file()
     try:
         if fresh:
@@ -147,7 +154,9 @@ def _encoder(model: SentenceTransformer, path: Path, make: _Make, threads: int) 
     encoder = OnnxEncoder(session, model.tokenizer, int(model.max_seq_length or 512))
     if fresh and not _agrees(encoder, model):
         path.unlink(missing_ok=True)
-        log.warning("the ONNX graph %s disagrees with sentence-transformers; not used", path.name)
+        _write_atomically(refused, b"")
+        log.warning("the ONNX graph %s disagrees with sentence-transformers; not used, and not made "
+                    "again while %s exists", path.name, refused)
         return None
     return encoder
 

@@ -16,6 +16,7 @@ import onnxruntime
 import pytest
 
 from orgmind.retrieval.embedder import Embedder, packaged_model_path
+from orgmind.retrieval import onnx_encoder
 from orgmind.retrieval.onnx_encoder import _BATCH_TOKENS, _batches, _weights_key, load_onnx_encoder
 
 TEXTS = [
@@ -130,3 +131,21 @@ def test_broken_cached_graphs_fall_back_to_sentence_transformers(
     for name in (fused_name(), "model.onnx"):
         (folder / name).write_bytes(b"not an onnx graph")
     assert load_onnx_encoder(Embedder.load()._model, weights(), threads=1) is None
+
+
+def test_a_graph_that_disagrees_is_refused_once_and_not_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(onnx_encoder, "_agrees", lambda encoder, model: False)
+    model = Embedder.load()._model
+    assert load_onnx_encoder(model, weights(), threads=1) is None
+    folder = tmp_path / "orgmind" / "onnx" / _weights_key(weights())
+    assert sorted(p.name for p in folder.iterdir()) == [fused_name() + ".refused", "model.onnx.refused"]
+
+    def made_again(*args: object) -> None:
+        raise AssertionError("a refused graph was made again")
+
+    monkeypatch.setattr(onnx_encoder, "_export", made_again)
+    monkeypatch.setattr(onnx_encoder, "_export_fused", made_again)
+    assert load_onnx_encoder(model, weights(), threads=1) is None
