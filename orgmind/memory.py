@@ -67,10 +67,10 @@ class MemoryService:
         return nodes
 
     def _commit(self, nodes: list[Node], expect: Sequence[Expect] = ()) -> None:
-        """Commit; a venture that now shares less is withdrawn from other briefs and from patterns."""
-        narrowed = self.withdrawal.narrowing(nodes)
+        """Commit; a venture that is to share less is first withdrawn from other briefs and from
+        patterns (see ``orgmind.withdrawal``)."""
+        self.withdrawal.withdraw(self.withdrawal.narrowing(nodes))
         self.store.commit(nodes, expect=expect)
-        self.withdrawal.withdraw(narrowed)
 
     def import_jsonl(
         self, path: str | Path, *, batch_size: int = 500, on_commit: Callable[[int], None] | None = None

@@ -68,7 +68,7 @@ class OrgMind:
         self.store = store
         self.policy = policy
         self.approvals = ApprovalService(store, policy)
-        self.withdrawal = Withdrawal(store, remine=lambda: self.mine_patterns())
+        self.withdrawal = Withdrawal(store, remine=lambda excluded: self.brain.mine_patterns(excluded=excluded))
         self.memory = MemoryService(store, self.approvals.gate, self.approvals.gate_history, self.withdrawal)
         self._brain: BrainService | None = None
         self._briefs: BriefService | None = None

@@ -2,19 +2,23 @@
 
 Other ventures' stored briefs quote shared records (precedents of ``open`` ventures) and
 patterns (statistics of ``patterns`` and ``open`` ventures); patterns carry statistics in their
-text. When a venture is deleted, or its sharing narrows, the same call:
+text. When a venture is deleted, or its sharing narrows, the same call, in this order:
 
 1. redacts the lines of other ventures' stored briefs that cite what it no longer shares: its
    records (deleted, or no longer ``open``) and the patterns it was part of (deleted, or now
    ``none``);
-2. deletes the venture (for a deletion), graph first, then the indexes;
-3. mines the patterns again at once when it was part of any, so no pattern text keeps its
-   statistics (with the default mining settings).
+2. mines the patterns again without the venture when it was part of any, so no pattern text keeps
+   its statistics (with the default mining settings);
+3. only then deletes the venture (graph first, then the indexes) or writes its narrower sharing.
+
+A process killed between two steps therefore never leaves what the venture stops sharing in a
+brief or a pattern: the venture is still stored as it was, already withdrawn from the rest, and
+repeating the call completes it (the next mining includes it again if the call is not repeated).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from orgmind.brief.redact import redacted_briefs
 from orgmind.core.store import Store
@@ -28,7 +32,8 @@ RANK = {Sharing.NONE: 0, Sharing.PATTERNS: 1, Sharing.OPEN: 2}
 class Withdrawal:
     """Removes what a venture no longer shares from other ventures' briefs and from patterns."""
 
-    def __init__(self, store: Store, remine: Callable[[], object]) -> None:
+    def __init__(self, store: Store, remine: Callable[[Collection[str]], object]) -> None:
+        """``remine(excluded)`` mines and stores the patterns without the ``excluded`` ventures."""
         self.store = store
         self.remine = remine
 
@@ -42,21 +47,21 @@ class Withdrawal:
         }
 
     def withdraw(self, narrowed: dict[str, Sharing]) -> None:
-        """After ventures narrowed their sharing: redact briefs and re-mine patterns."""
-        remine = False
-        for venture_id, sharing in sorted(narrowed.items()):
-            remine |= self._redact(venture_id, records=sharing != Sharing.OPEN,
-                                   patterns=sharing == Sharing.NONE)
-        if remine:
-            self.remine()
+        """Before ventures' narrower sharing is written: redact briefs, re-mine patterns without
+        those that stop sharing them."""
+        excluded = [
+            venture_id for venture_id, sharing in sorted(narrowed.items())
+            if self._redact(venture_id, records=sharing != Sharing.OPEN, patterns=sharing == Sharing.NONE)
+        ]
+        if excluded:
+            self.remine(excluded)
 
     def delete_venture(self, venture_id: str) -> dict[str, int]:
-        """Delete a venture and everything of it, redact what other briefs quoted, re-mine."""
-        remine = self._redact(venture_id, records=True, patterns=True)
-        counts = self.store.delete_venture(venture_id)
-        if remine:
-            self.remine()
-        return counts
+        """Redact what other briefs quoted of a venture, re-mine without it, then delete it and
+        everything of it."""
+        if self._redact(venture_id, records=True, patterns=True):
+            self.remine([venture_id])
+        return self.store.delete_venture(venture_id)
 
     def _redact(self, venture_id: str, *, records: bool, patterns: bool) -> bool:
         """Redact other ventures' briefs; True when patterns it was part of must be re-mined."""

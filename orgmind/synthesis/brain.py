@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from orgmind.core.store import Store
@@ -10,7 +10,7 @@ from orgmind.graph.queries import kind_success, platform_knowledge, shareable, s
 from orgmind.knowledge import KindKnowledge, KindStats, Precedent
 from orgmind.models import Pattern
 from orgmind.retrieval.precedents import similar_elsewhere
-from orgmind.synthesis.patterns import mine_patterns, write_patterns
+from orgmind.synthesis.patterns import MIN_VENTURES, SIMILARITY, mine_patterns, write_patterns
 from orgmind.synthesis.result import Scorecard
 from orgmind.synthesis.scorecard import scorecard
 from orgmind.synthesis.result import SynthesisResult
@@ -33,12 +33,15 @@ class BrainService:
         """Decision quality per brain version and per insight."""
         return scorecard(self.store.graph, venture, role)
 
-    def mine_patterns(self, now: datetime | None, min_ventures: int, similarity: float) -> list[Pattern]:
-        """Mine, store (stale ones removed) and index cross-venture patterns; returns them as
-        anyone may see them (``shareable``)."""
+    def mine_patterns(
+        self, now: datetime | None = None, min_ventures: int = MIN_VENTURES, similarity: float = SIMILARITY,
+        excluded: Collection[str] = (),
+    ) -> list[Pattern]:
+        """Mine, store (stale ones removed) and index cross-venture patterns (``excluded`` ventures
+        left out); returns them as anyone may see them (``shareable``)."""
         self.store.ensure_indexed()
         patterns = mine_patterns(self.store.graph, self.store.index.vectors.get_vectors, now=now,
-                                 min_ventures=min_ventures, similarity=similarity)
+                                 min_ventures=min_ventures, similarity=similarity, excluded=excluded)
         write_patterns(self.store, patterns)
         return shareable(self.store.graph, patterns)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +32,10 @@ VectorsOf = Callable[[list[str]], dict[str, np.ndarray]]
 """Unit-length decision embeddings by decision id (e.g. ``mind.index.vectors.get_vectors``)."""
 
 SEED = 7
+MIN_VENTURES = 2
+"""Ventures a pattern needs at least, by default."""
+SIMILARITY = 0.75
+"""Cosine from which two decisions of a kind are linked in its similarity graph, by default."""
 SAME_OPTION = 1.0
 """Edge-weight bonus for two decisions of a kind that chose the same option."""
 WELL = 0.15
@@ -59,19 +63,21 @@ def mine_patterns(
     graph: GraphStore,
     vectors_of: VectorsOf,
     now: datetime | None = None,
-    min_ventures: int = 2,
-    similarity: float = 0.75,
+    min_ventures: int = MIN_VENTURES,
+    similarity: float = SIMILARITY,
+    excluded: Collection[str] = (),
 ) -> list[Pattern]:
     """Patterns across sharing ventures, ordered by id (nothing is written).
 
     Ids derive from the kind and the option (or, without a dominant option, the community's
     earliest decision), so re-mining updates patterns; a stored pattern keeps its created_at.
     Decisions without a vector are left out: mine after the search index is reconciled.
-    ``min_ventures`` is at least 2: patterns reach every venture's brief.
+    ``min_ventures`` is at least 2: patterns reach every venture's brief. ``excluded``: ventures
+    left out although they share (one about to stop sharing, or to be deleted).
     """
     if min_ventures < 2:
         raise InvalidArgument("min_ventures", "must be at least 2 (a pattern of one venture is its own data)")
-    members, vectors = _members(graph, vectors_of)
+    members, vectors = _members(graph, vectors_of, excluded)
     clusters: dict[tuple[str, str], _Cluster] = {}
     for kind in sorted({m.decision.kind for m in members.values()}):
         of_kind = [m for _, m in sorted(members.items()) if m.decision.kind == kind]
@@ -108,10 +114,15 @@ def write_patterns(store: Store, patterns: Sequence[Pattern]) -> list[str]:
     return stale
 
 
-def _members(graph: GraphStore, vectors_of: VectorsOf) -> tuple[dict[str, _Member], dict[str, np.ndarray]]:
-    """Decisions with outcomes of sharing ventures that have a vector (by id), and the vectors."""
+def _members(
+    graph: GraphStore, vectors_of: VectorsOf, excluded: Collection[str]
+) -> tuple[dict[str, _Member], dict[str, np.ndarray]]:
+    """Decisions with outcomes of sharing ventures (but ``excluded``) that have a vector (by id),
+    and the vectors."""
     members: dict[str, _Member] = {}
     for venture in sharing_ventures(graph):
+        if venture.id in excluded:
+            continue
         for item in graph.decisions_with_outcomes(venture_id=venture.id, limit=ALL):
             decision, outcome = item.decision, item.outcome
             if outcome is not None:

@@ -96,3 +96,52 @@ def test_patterns_lose_a_withdrawn_ventures_statistics_at_once(mind: OrgMind, wi
     else:
         mind.record(Venture(id="evil", name="Evil Co", sharing=Sharing.NONE, created_at=NOW - timedelta(days=90)))
     assert_patterns_rederived(mind)
+
+
+class Killed(Exception):
+    """Stands for the process dying at this point."""
+
+
+@pytest.mark.parametrize("withdraw", ["delete", "sharing-none"])
+def test_a_crash_before_the_last_step_leaves_nothing_shared_that_is_being_withdrawn(
+    mind: OrgMind, withdraw: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    mind.record_many(history())
+    mind.mine_patterns(now=NOW)
+    brief = mind.wake_up("acme", "cmo", task=TASK, now=NOW)
+    narrower = Venture(id="evil", name="Evil Co", sharing=Sharing.NONE, created_at=NOW - timedelta(days=90))
+    store = mind.store
+    if withdraw == "delete":
+        def killed_deleting(venture_id: str) -> dict[str, int]:
+            raise Killed
+
+        monkeypatch.setattr(store, "delete_venture", killed_deleting)
+        with pytest.raises(Killed):
+            mind.delete_venture("evil")
+    else:
+        commit = store.commit
+
+        def killed_writing_the_venture(nodes, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if any(isinstance(node, Venture) for node in nodes):
+                raise Killed
+            return commit(nodes, *args, **kwargs)
+
+        monkeypatch.setattr(store, "commit", killed_writing_the_venture)
+        with pytest.raises(Killed):
+            mind.record(narrower)
+
+    still = mind.graph.get("evil")
+    assert isinstance(still, Venture) and still.sharing == Sharing.OPEN  # the last step never ran
+    redacted = mind.graph.get(brief.brief_id)
+    assert isinstance(redacted, Brief) and "(withdrawn: " in redacted.content and UNIQUE not in redacted.content.lower()
+    patterns = [p for p in mind.graph.scan() if isinstance(p, Pattern)]
+    assert patterns and all("evil" not in p.venture_ids and p.text.startswith("Across 2 ventures") for p in patterns)
+
+    monkeypatch.undo()  # the call repeated after the restart completes the withdrawal
+    if withdraw == "delete":
+        mind.delete_venture("evil")
+        assert mind.graph.get("evil") is None
+    else:
+        mind.record(narrower)
+        assert mind.graph.get("evil") == narrower
+    assert_patterns_rederived(mind)
