@@ -35,8 +35,6 @@ def measure(backend: str, n: int, batch: int, locomo: Path | None) -> dict[str, 
     from orgmind.retrieval.embedder import Embedder
 
     nodes = records(n, locomo)
-    if not nodes:
-        raise SystemExit(f"no records to write (is {locomo} a LoCoMo folder?)")
     embedder = Embedder.load()
     if embedder.backend != backend:
         raise SystemExit(f"wanted the {backend} backend, got {embedder.backend}")
@@ -87,6 +85,8 @@ def main() -> None:
     parser.add_argument("--locomo", type=Path, help="write the turns of the LoCoMo files in this folder")
     parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)  # one measurement, in this process
     args = parser.parse_args()
+    if args.locomo and not any(args.locomo.glob("*.json")):
+        parser.error(f"--locomo {args.locomo}: no LoCoMo files (*.json) there")
     if args.backend:
         print(json.dumps(measure(args.backend, args.n, args.batch, args.locomo)))
         return
