@@ -51,8 +51,7 @@ from orgmind.models import (
 )
 from orgmind.brief.render import WakeUpBrief
 from orgmind.retrieval.hits import Hit
-from orgmind.synthesis.result import Scorecard
-from orgmind.synthesis.result import SynthesisResult, VersionDiff
+from orgmind.synthesis.result import Scorecard, SynthesisResult, VersionDiff
 
 if TYPE_CHECKING:
     from orgmind.retrieval.tenancy import Scope

@@ -53,8 +53,7 @@ if TYPE_CHECKING:  # the search, brief and brain stacks load on first use (read-
     from orgmind.retrieval.index import SearchIndex
     from orgmind.retrieval.search import HybridSearch
     from orgmind.synthesis.brain import BrainService
-    from orgmind.synthesis.result import Scorecard
-    from orgmind.synthesis.result import SynthesisResult
+    from orgmind.synthesis.result import Scorecard, SynthesisResult
     from orgmind.synthesis.synthesize import Summariser
 
 __all__ = ["MIN_BUDGET", "OrgMind", "RecordLike", "as_node"]

@@ -33,8 +33,7 @@ from orgmind.models import (
 from orgmind.retrieval.hits import Hit
 from orgmind.retrieval.tenancy import Scope
 from orgmind.service.state import ServiceState
-from orgmind.synthesis.result import Scorecard
-from orgmind.synthesis.result import SynthesisResult
+from orgmind.synthesis.result import Scorecard, SynthesisResult
 
 WRITABLE = {"venture", "agent", "decision", "outcome", "observation", "insight"}
 

@@ -11,9 +11,8 @@ from orgmind.knowledge import KindKnowledge, KindStats, Precedent
 from orgmind.models import Pattern
 from orgmind.retrieval.precedents import similar_elsewhere
 from orgmind.synthesis.patterns import MIN_VENTURES, SIMILARITY, mine_patterns, write_patterns
-from orgmind.synthesis.result import Scorecard
+from orgmind.synthesis.result import Scorecard, SynthesisResult
 from orgmind.synthesis.scorecard import scorecard
-from orgmind.synthesis.result import SynthesisResult
 from orgmind.synthesis.synthesize import Summariser, synthesize
 
 
