@@ -95,10 +95,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, log: Path, slots: int | None = None) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORGMIND_")}
     env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    process = subprocess.Popen([sys.executable, "-m", "orgmind", "--home", str(home), "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "orgmind", "--home", str(home), "serve", "--port", str(port)]
+                               + ([] if slots is None else ["--slots", str(slots)]),
                                env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -232,11 +233,12 @@ def prepare_home(home: Path, decisions: int) -> str:
         return create_key(graph, "bench", [], ["read", "write"], admin=True)[1]
 
 
-def crash_run(home: Path, key: str, venture: str, clients: int, kill_after: float) -> dict[str, object]:
+def crash_run(home: Path, key: str, venture: str, clients: int, kill_after: float,
+              slots: int | None = None) -> dict[str, object]:
     """Write load, SIGKILL mid-load, restart, count acknowledged writes that are missing."""
     port, log = free_port(), home / "crash-server.log"
     url = f"http://127.0.0.1:{port}"
-    server = start_server(home, port, log)
+    server = start_server(home, port, log, slots)
     tally = Tally()
 
     async def load_then_kill() -> None:
@@ -248,7 +250,7 @@ def crash_run(home: Path, key: str, venture: str, clients: int, kill_after: floa
 
     asyncio.run(load_then_kill())
     server.wait()
-    restarted = start_server(home, port, log)
+    restarted = start_server(home, port, log, slots)
     try:
         lost = missing(url, key, venture, tally.acknowledged)
     finally:
@@ -271,6 +273,7 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=120, help="Sample decisions per venture (fresh home).")
     parser.add_argument("--baseline-calls", type=int, default=30)
     parser.add_argument("--kill-after", type=float, default=8.0, help="Seconds of write load before SIGKILL.")
+    parser.add_argument("--slots", type=int, help="The server's --slots (default: its own default).")
     parser.add_argument("--json", type=Path, help="Write the figures to this file.")
     args = parser.parse_args()
     recall_share, wake_share = (float(x) for x in args.mix.split(","))
@@ -293,7 +296,7 @@ def main() -> None:
             results["baseline"] = baseline(home, args.venture, args.baseline_calls)
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            server = start_server(home, port, home / "server.log")
+            server = start_server(home, port, home / "server.log", args.slots)
             try:
                 tally = asyncio.run(run_load(url, key, args.venture, args.clients, args.seconds,
                                              (recall_share, wake_share)))
@@ -304,7 +307,7 @@ def main() -> None:
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=60)
-            results["crash"] = crash_run(home, key, args.venture, args.clients, args.kill_after)
+            results["crash"] = crash_run(home, key, args.venture, args.clients, args.kill_after, args.slots)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

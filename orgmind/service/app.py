@@ -24,6 +24,7 @@ from orgmind.config import Settings
 from orgmind.keys import authenticate
 from orgmind.mind import OrgMind
 from orgmind.service import problems
+from orgmind.service.admission import DEFAULT_SLOTS, Admission
 from orgmind.service.mcp_server import RequireKey, bearer_of, build_mcp
 from orgmind.service.routes import router
 from orgmind.service.schemas import Health
@@ -32,10 +33,11 @@ from orgmind.service.state import ServiceState
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> FastAPI:
+def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", slots: int = DEFAULT_SLOTS) -> FastAPI:
     """The service over the stores named by ``settings`` (default: ORGMIND_* environment).
 
     ``host`` is the address served; on loopback the MCP endpoint rejects other Host headers.
+    ``slots`` is how many requests do their work at once (``orgmind.service.admission``).
     """
     state = ServiceState()
     mcp = build_mcp(state, lambda ctx: authenticate(state.require().graph, bearer_of(ctx)))
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
         lifespan=lifespan,
     )
     app.state.service = state
+    app.add_middleware(Admission, slots=slots)
     problems.install(app)
     app.include_router(router)
     app.router.routes.append(Route("/mcp", RequireKey(StreamableHTTPASGIApp(mcp.session_manager), state)))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from orgmind.service.admission import DEFAULT_SLOTS
 from orgmind.target import local_settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ def serve_command(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8420,
+    slots: Annotated[int, typer.Option(min=1, help="Requests that do their work at once; the rest queue, "
+                                       "reads first (docs/service.md).")] = DEFAULT_SLOTS,
 ) -> None:
     """Run the HTTP service: REST API under /v1, MCP at /mcp (see docs/service.md)."""
     import uvicorn
@@ -38,7 +41,7 @@ def serve_command(
 
     settings = local_settings(ctx)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(create_app(settings, host=host), host=host, port=port, timeout_graceful_shutdown=30, log_level="info")
+    uvicorn.run(create_app(settings, host=host, slots=slots), host=host, port=port, timeout_graceful_shutdown=30, log_level="info")
 
 
 def mcp_command(ctx: typer.Context) -> None:
