@@ -10,7 +10,8 @@ Python) and queues the rest. Waiting requests are let in by class:
 - **writes** (everything else): in arrival order after the reads, except that a write that has
   waited ``write_wait_s`` goes before any read, so writes are never starved.
 
-Health checks (``/healthz``, ``/readyz``) are not queued: they answer under any load.
+Health checks (``/healthz``, ``/readyz``) are not queued: they answer under any load. With a
+graph or vector server there is no limit by default (``slots_for``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Lane = Literal["read", "write"]
 
-DEFAULT_SLOTS = 2
-"""Two: one request in Python while another is in the model or waiting on the disk."""
+EMBEDDED_SLOTS = 2
+"""On the embedded stores: one request in Python while another is in the model or on the disk."""
 WRITE_WAIT_S = 1.0
 """The longest a write waits behind reads before it goes first."""
 READ_ROUTES = frozenset({"/v1/recall", "/v1/similar-decisions", "/v1/wake-up"})
 MCP_READ_TOOLS = frozenset({"recall", "similar_decisions", "wake_up", "pending_approvals"})
 UNQUEUED = frozenset({"/healthz", "/readyz"})
+
+
+def slots_for(embedded: bool, slots: int | None) -> int | None:
+    """How many requests may work at once: ``slots`` if given (0: no limit), else by the stores.
+
+    On the embedded stores a call's time is the process's own CPU, so two at a time
+    (EMBEDDED_SLOTS). With a graph or vector server most of a call is waiting for the server,
+    and a limit would leave the process idle meanwhile: no limit.
+    """
+    if slots is None:
+        return EMBEDDED_SLOTS if embedded else None
+    if slots < 0:
+        raise ValueError("slots must be 0 (no limit) or more")
+    return slots or None
 
 
 def lane_of(method: str, path: str, body: bytes = b"") -> Lane:

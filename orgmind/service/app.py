@@ -24,7 +24,7 @@ from orgmind.config import Settings
 from orgmind.keys import authenticate
 from orgmind.mind import OrgMind
 from orgmind.service import problems
-from orgmind.service.admission import DEFAULT_SLOTS, Admission
+from orgmind.service.admission import Admission, slots_for
 from orgmind.service.mcp_server import RequireKey, bearer_of, build_mcp
 from orgmind.service.routes import router
 from orgmind.service.schemas import Health
@@ -33,12 +33,15 @@ from orgmind.service.state import ServiceState
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", slots: int = DEFAULT_SLOTS) -> FastAPI:
+def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", slots: int | None = None) -> FastAPI:
     """The service over the stores named by ``settings`` (default: ORGMIND_* environment).
 
     ``host`` is the address served; on loopback the MCP endpoint rejects other Host headers.
-    ``slots`` is how many requests do their work at once (``orgmind.service.admission``).
+    ``slots`` is how many requests do their work at once, 0 for no limit, None to choose by the
+    stores (``orgmind.service.admission.slots_for``).
     """
+    settings = settings or Settings()
+    limit = slots_for(settings.graph_url is None and settings.qdrant_url is None, slots)
     state = ServiceState()
     mcp = build_mcp(state, lambda ctx: authenticate(state.require().graph, bearer_of(ctx)))
     mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True, host=host)
@@ -71,7 +74,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", slo
         lifespan=lifespan,
     )
     app.state.service = state
-    app.add_middleware(Admission, slots=slots)
+    if limit is not None:
+        app.add_middleware(Admission, slots=limit)
     problems.install(app)
     app.include_router(router)
     app.router.routes.append(Route("/mcp", RequireKey(StreamableHTTPASGIApp(mcp.session_manager), state)))

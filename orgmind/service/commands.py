@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orgmind.service.admission import DEFAULT_SLOTS
 from orgmind.target import local_settings
 
 if TYPE_CHECKING:
@@ -31,8 +30,10 @@ def serve_command(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8420,
-    slots: Annotated[int, typer.Option(min=1, help="Requests that do their work at once; the rest queue, "
-                                       "reads first (docs/service.md).")] = DEFAULT_SLOTS,
+    slots: Annotated[int | None, typer.Option(
+        min=0, show_default="2 on the embedded stores, no limit with servers",
+        help="Requests that do their work at once, the rest queued with reads first; 0: no limit "
+             "(docs/service.md).")] = None,
 ) -> None:
     """Run the HTTP service: REST API under /v1, MCP at /mcp (see docs/service.md)."""
     import uvicorn

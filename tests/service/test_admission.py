@@ -10,7 +10,7 @@ import anyio
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from orgmind.service.admission import MCP_READ_TOOLS, Admission, lane_of
+from orgmind.service.admission import EMBEDDED_SLOTS, MCP_READ_TOOLS, Admission, lane_of, slots_for
 
 
 class Held:
@@ -188,3 +188,12 @@ def test_a_request_that_goes_away_while_waiting_does_not_keep_a_slot() -> None:
 def test_at_least_one_slot() -> None:
     with pytest.raises(ValueError, match="slots"):
         Admission(Held(), slots=0)
+
+
+def test_two_slots_on_the_embedded_stores_and_no_limit_with_servers_unless_told() -> None:
+    assert slots_for(embedded=True, slots=None) == EMBEDDED_SLOTS == 2
+    assert slots_for(embedded=False, slots=None) is None
+    assert slots_for(embedded=False, slots=4) == 4
+    assert slots_for(embedded=True, slots=0) is None
+    with pytest.raises(ValueError, match="slots"):
+        slots_for(embedded=True, slots=-1)
