@@ -168,7 +168,9 @@ def main() -> None:
     parser.add_argument("--arms", type=lambda text: text.split(","), default=["rule", "bandit"],
                         help=f"comma-separated, of {', '.join(ARMS)}")
     parser.add_argument("--ucb-z", type=float, default=rules.UCB_Z, help="sd above the mean that options compare at")
+    parser.add_argument("--informed-z", type=float, default=1.0, help="the same for the informed-ucb reference")
     args = parser.parse_args()
+    ARMS["informed-ucb"] = partial(run_ceiling, full=False, z=args.informed_z)
     rules.UCB_Z, CHANGE = args.ucb_z, args.change - 1
     drift = args.scenario == "drift"
     cycles = CHANGE + 3 if drift else args.cycles
