@@ -39,6 +39,8 @@ from flywheel_ceiling import NOISE, Ceiling  # noqa: E402
 from orgmind.synthesis import recommend as rules  # noqa: E402
 
 CHANGE = 4
+INFORMED_Z = 1.0
+"""The informed-ucb reference's sd above the mean (``--informed-z``)."""
 """Drift: the first changed cycle, 0-based (cycle 5 by default, as in ``bench/flywheel.py``)."""
 Rows = list[tuple[float, float, float]]
 """Per cycle: (oracle, arm, random) mean outcome."""
@@ -102,6 +104,11 @@ def run_bandit(seed: int, cycles: int, count: int, drift: bool = False) -> Rows:
     return rows
 
 
+def run_informed_ucb(seed: int, cycles: int, count: int, drift: bool = False) -> Rows:
+    """The informed learner (own outcomes only) choosing by batch upper bounds at INFORMED_Z."""
+    return run_ceiling(seed, cycles, count, drift, full=False, z=INFORMED_Z)
+
+
 def run_ceiling(seed: int, cycles: int, count: int, drift: bool = False, full: bool = True, z: float = 0.0) -> Rows:
     """The full-information ceiling (``flywheel_ceiling``): told the change and its kinds, it sees every option.
 
@@ -154,11 +161,11 @@ def spread(runs: list[Rows], window: range, per_seed: list[float]) -> str:
 ARMS: dict[str, Callable[[int, int, int, bool], Rows]] = {"rule": run_rule, "bandit": run_bandit,
                                                           "ceiling": run_ceiling,
                                                           "informed": partial(run_ceiling, full=False),
-                                                          "informed-ucb": partial(run_ceiling, full=False, z=1.0)}
+                                                          "informed-ucb": run_informed_ucb}
 
 
 def main() -> None:
-    global CHANGE
+    global CHANGE, INFORMED_Z
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=fw.parse_seeds, default=fw.parse_seeds("0-9"))
     parser.add_argument("--scenario", choices=("stationary", "drift"), default="stationary")
@@ -168,10 +175,9 @@ def main() -> None:
     parser.add_argument("--arms", type=lambda text: text.split(","), default=["rule", "bandit"],
                         help=f"comma-separated, of {', '.join(ARMS)}")
     parser.add_argument("--ucb-z", type=float, default=rules.UCB_Z, help="sd above the mean that options compare at")
-    parser.add_argument("--informed-z", type=float, default=1.0, help="the same for the informed-ucb reference")
+    parser.add_argument("--informed-z", type=float, default=INFORMED_Z, help="the same for the informed-ucb reference")
     args = parser.parse_args()
-    ARMS["informed-ucb"] = partial(run_ceiling, full=False, z=args.informed_z)
-    rules.UCB_Z, CHANGE = args.ucb_z, args.change - 1
+    rules.UCB_Z, CHANGE, INFORMED_Z = args.ucb_z, args.change - 1, args.informed_z
     drift = args.scenario == "drift"
     cycles = CHANGE + 3 if drift else args.cycles
     windows = ({f"cycle {CHANGE + 3}": range(CHANGE + 2, CHANGE + 3),

@@ -54,6 +54,15 @@ def start(gate: Admission, name: str, method: str, path: str) -> asyncio.Task[No
     return asyncio.create_task(gate(request(name, method, path), nothing, ignore))
 
 
+async def one_slot_taken(write_wait_s: float = 1.0) -> tuple[Held, Admission, asyncio.Task[None]]:
+    """A one-slot gate whose slot the recall "r1" holds until it is released."""
+    app = Held()
+    gate = Admission(app, slots=1, write_wait_s=write_wait_s)
+    busy = start(gate, "r1", "POST", "/v1/recall")
+    await settle()
+    return app, gate, busy
+
+
 def test_reads_and_writes_are_told_apart_by_route() -> None:
     assert lane_of("POST", "/v1/recall") == "read"
     assert lane_of("POST", "/v1/wake-up") == "read"
@@ -132,10 +141,7 @@ def test_no_more_than_the_slots_run_at_once_and_waiting_reads_go_before_earlier_
 
 def test_a_write_that_waited_long_enough_goes_before_reads() -> None:
     async def scenario() -> Held:
-        app = Held()
-        gate = Admission(app, slots=1, write_wait_s=0.05)
-        first = start(gate, "r1", "POST", "/v1/recall")
-        await settle()
+        app, gate, first = await one_slot_taken(write_wait_s=0.05)
         rest = [start(gate, "w1", "POST", "/v1/records"), start(gate, "r2", "POST", "/v1/recall")]
         await asyncio.sleep(0.1)
         for name in ("r1", "w1", "r2"):
@@ -149,10 +155,7 @@ def test_a_write_that_waited_long_enough_goes_before_reads() -> None:
 
 def test_health_checks_are_not_queued() -> None:
     async def scenario() -> list[str]:
-        app = Held()
-        gate = Admission(app, slots=1)
-        busy = start(gate, "r1", "POST", "/v1/recall")
-        await settle()
+        app, gate, busy = await one_slot_taken()
         health = start(gate, "h", "GET", "/healthz")
         await settle()
         entered = list(app.entered)
@@ -166,10 +169,7 @@ def test_health_checks_are_not_queued() -> None:
 
 def test_a_request_that_goes_away_while_waiting_does_not_keep_a_slot() -> None:
     async def scenario() -> list[str]:
-        app = Held()
-        gate = Admission(app, slots=1)
-        busy = start(gate, "r1", "POST", "/v1/recall")
-        await settle()
+        app, gate, busy = await one_slot_taken()
         gone = start(gate, "r2", "POST", "/v1/recall")
         later = start(gate, "r3", "POST", "/v1/recall")
         await settle()
